@@ -1,0 +1,5 @@
+// The public API.
+export { Tensor, tensor, intTensor, zeros, ones, full, empty, shapeSize } from './tensor/tensor.js';
+export type { DType, Shape } from './tensor/tensor.js';
+export { noGrad, enableGrad, isGradEnabled } from './tensor/grad_mode.js';
+export { getBackend, setBackend, referenceBackend, nativeBackend } from './backend/index.js';

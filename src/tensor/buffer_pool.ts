@@ -1,0 +1,51 @@
+// Size-bucketed pool of typed arrays. A training step allocates the same sizes every step, so
+// buffers freed by backward() come straight back next step instead of waiting for the GC.
+// Typed-array memory lives outside the V8 heap and is reported to V8 as external memory by
+// the engine itself, so the GC sees the real footprint of what is not pooled.
+
+const MAX_POOLED_BYTES = Number(process.env['IMCLS_POOL_MB'] ?? 1024) * 1024 * 1024;
+
+const f32Free = new Map<number, Float32Array[]>();
+let pooledBytes = 0;
+
+/** A Float32Array of length n with undefined contents (possibly reused). */
+export function allocF32(n: number): Float32Array {
+  const list = f32Free.get(n);
+  const buf = list?.pop();
+  if (buf) {
+    pooledBytes -= buf.byteLength;
+    return buf;
+  }
+  return new Float32Array(n);
+}
+
+/** A zero-filled Float32Array of length n. */
+export function zerosF32(n: number): Float32Array {
+  const buf = allocF32(n);
+  buf.fill(0);
+  return buf;
+}
+
+/** Returns a buffer to the pool. The caller must hold no other reference to it. */
+export function releaseF32(buf: Float32Array): void {
+  // Views into a larger ArrayBuffer are not whole allocations: never pool them.
+  if (buf.byteOffset !== 0 || buf.byteLength !== buf.buffer.byteLength || buf.length === 0) return;
+  if (pooledBytes + buf.byteLength > MAX_POOLED_BYTES) return;
+  let list = f32Free.get(buf.length);
+  if (!list) {
+    list = [];
+    f32Free.set(buf.length, list);
+  }
+  list.push(buf);
+  pooledBytes += buf.byteLength;
+}
+
+/** Drops every pooled buffer (lets the GC reclaim them). */
+export function clearBufferPool(): void {
+  f32Free.clear();
+  pooledBytes = 0;
+}
+
+export function bufferPoolStats(): { pooledBytes: number; buckets: number } {
+  return { pooledBytes, buckets: f32Free.size };
+}

@@ -1,0 +1,198 @@
+// The Tensor: a contiguous NCHW float32 (or int32 label/index) buffer with a shape, plus the
+// autograd fields an op sets when it records itself on the tape.
+import { allocF32, releaseF32 } from './buffer_pool.js';
+import { runBackward, type GradNode } from './autograd.js';
+
+export type DType = 'float32' | 'int32';
+export type Shape = readonly number[];
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function assertShape(shape: Shape, what = 'shape'): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new RangeError(`${what} [${shape.join(', ')}] has a dimension that is not a non-negative integer`);
+  }
+}
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  private buf: Float32Array | Int32Array | null;
+  /** Whether gradients flow to this tensor. Set on parameters; ops set it on their outputs. */
+  requiresGrad = false;
+  /** Accumulated gradient (leaves only), same shape as this tensor. */
+  grad: Tensor | null = null;
+  /** The tape entry that produced this tensor (null for leaves and for untracked results). */
+  gradNode: GradNode | null = null;
+  /** Protects an intermediate from being freed when backward() consumes the graph. */
+  kept = false;
+
+  constructor(data: Float32Array | Int32Array, shape: Shape) {
+    assertShape(shape);
+    const n = shapeSize(shape);
+    if (data.length !== n) throw new RangeError(`tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
+    this.buf = data;
+    this.shape = Object.freeze([...shape]);
+    this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
+  }
+
+  get size(): number {
+    return shapeSize(this.shape);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradNode === null;
+  }
+
+  get isFreed(): boolean {
+    return this.buf === null;
+  }
+
+  /** The float32 storage itself (no copy). Kernels and ops use this; user code prefers data(). */
+  get values(): Float32Array {
+    const b = this.buf;
+    if (b === null) throw new Error('tensor was freed (backward() frees intermediates; call .keep() on a tensor before backward() to read it afterwards)');
+    if (!(b instanceof Float32Array)) throw new TypeError(`expected a float32 tensor, got ${this.dtype}`);
+    return b;
+  }
+
+  /** The int32 storage itself (labels, indices). */
+  get indices(): Int32Array {
+    const b = this.buf;
+    if (b === null) throw new Error('tensor was freed');
+    if (!(b instanceof Int32Array)) throw new TypeError(`expected an int32 tensor, got ${this.dtype}`);
+    return b;
+  }
+
+  /** A copy of the contents. */
+  async data(): Promise<Float32Array | Int32Array> {
+    return this.dataSync();
+  }
+
+  dataSync(): Float32Array | Int32Array {
+    const b = this.buf;
+    if (b === null) throw new Error('tensor was freed');
+    return b.slice();
+  }
+
+  toArray(): number[] {
+    return Array.from(this.dataSync());
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new RangeError(`item() needs a one-element tensor, shape is [${this.shape.join(', ')}]`);
+    const b = this.buf;
+    if (b === null) throw new Error('tensor was freed');
+    return b[0]!;
+  }
+
+  /** Marks this tensor as a leaf that receives gradients. */
+  requiresGrad_(value = true): this {
+    if (value && this.dtype !== 'float32') throw new TypeError('only float32 tensors can require gradients');
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /** Keeps this intermediate alive through backward(). */
+  keep(): this {
+    this.kept = true;
+    return this;
+  }
+
+  /** Same storage, cut from the tape. */
+  detach(): Tensor {
+    const b = this.buf;
+    if (b === null) throw new Error('tensor was freed');
+    return new Tensor(b, this.shape);
+  }
+
+  /** A copy with its own storage, cut from the tape. */
+  clone(): Tensor {
+    const b = this.buf;
+    if (b === null) throw new Error('tensor was freed');
+    if (b instanceof Int32Array) return new Tensor(b.slice(), this.shape);
+    const c = allocF32(b.length);
+    c.set(b);
+    return new Tensor(c, this.shape);
+  }
+
+  /**
+   * Backpropagates from this tensor (a scalar unless grad is given): accumulates into the
+   * .grad of every leaf that requires gradients, then frees the graph's intermediates.
+   */
+  backward(grad?: Tensor): void {
+    runBackward(this, grad);
+  }
+
+  zeroGrad(): void {
+    if (this.grad) {
+      this.grad.free();
+      this.grad = null;
+    }
+  }
+
+  /** Returns the storage to the buffer pool. The tensor is unusable afterwards. */
+  free(): void {
+    const b = this.buf;
+    if (b === null) return;
+    this.buf = null;
+    if (b instanceof Float32Array) releaseF32(b);
+  }
+
+  /** Replaces the contents in place (same size), e.g. an optimizer step or loading weights. */
+  assign(src: Float32Array | Tensor): void {
+    const dst = this.values;
+    const s = src instanceof Tensor ? src.values : src;
+    if (s.length !== dst.length) throw new RangeError(`assign: ${s.length} values into a tensor of ${dst.length}`);
+    dst.set(s);
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}, [${this.shape.join(', ')}]${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+/** A float32 tensor from values (copied from arrays; a Float32Array is used as is). */
+export function tensor(values: Float32Array | ArrayLike<number>, shape?: Shape): Tensor {
+  const data = values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+  return new Tensor(data, shape ?? [data.length]);
+}
+
+/** An int32 tensor (labels, indices). */
+export function intTensor(values: Int32Array | ArrayLike<number>, shape?: Shape): Tensor {
+  const data = values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
+  return new Tensor(data, shape ?? [data.length]);
+}
+
+export function zeros(shape: Shape): Tensor {
+  assertShape(shape);
+  const b = allocF32(shapeSize(shape));
+  b.fill(0);
+  return new Tensor(b, shape);
+}
+
+export function ones(shape: Shape): Tensor {
+  return full(shape, 1);
+}
+
+export function full(shape: Shape, value: number): Tensor {
+  assertShape(shape);
+  const b = allocF32(shapeSize(shape));
+  b.fill(value);
+  return new Tensor(b, shape);
+}
+
+/** An uninitialised float32 tensor from the pool (every element must be written by the caller). */
+export function empty(shape: Shape): Tensor {
+  assertShape(shape);
+  return new Tensor(allocF32(shapeSize(shape)), shape);
+}
