@@ -1,43 +1,48 @@
 #!/usr/bin/env node
-// imcls command line: thin dispatch to programs/.
-import { readFileSync } from 'node:fs';
-import { loadNativeAddon } from '../backend/native/addon.js';
-import { getBackend } from '../backend/index.js';
+// imcls command line: a table of commands, each a thin function over programs/.
+// A command returns its exit code; user errors print one line (no stack trace) and exit non-zero.
+import { infoCommand } from './commands/info.js';
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+type Command = (argv: string[]) => Promise<number>;
+
+// One line per command (keep sorted).
+const commands: Record<string, { run: Command; help: string }> = {
+  info: { run: infoCommand, help: 'version, backend, selected ISA path, threads' },
+};
+
+/** A user error: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`);
+  return `usage: imcls <command> [flags]\n\ncommands:\n${lines.join('\n')}`;
 }
 
-function info(json: boolean): void {
-  const { addon, error } = loadNativeAddon();
-  const native = addon?.info();
-  const report = {
-    version: version(),
-    backend: getBackend().name,
-    isa: native?.isa ?? null,
-    detected_isa: native?.detectedIsa ?? null,
-    threads: native?.threads ?? 1,
-    node: process.version,
-    native_error: error,
-  };
-  if (json) {
-    console.log(JSON.stringify(report));
-    return;
+async function main(): Promise<number> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(usage());
+    return cmd === undefined ? 2 : 0;
   }
-  console.log(`imcls ${report.version}`);
-  console.log(`backend:  ${report.backend}${error ? ` (${error})` : ''}`);
-  console.log(`isa:      ${report.isa ?? 'n/a'}${report.detected_isa && report.detected_isa !== report.isa ? ` (cpu supports ${report.detected_isa})` : ''}`);
-  console.log(`threads:  ${report.threads}`);
-  console.log(`node:     ${report.node}`);
+  const c = commands[cmd];
+  if (!c) {
+    console.error(`imcls: unknown command '${cmd}' (try: ${Object.keys(commands).join(', ')})`);
+    return 2;
+  }
+  return c.run(rest);
 }
 
-const [cmd, ...rest] = process.argv.slice(2);
-switch (cmd) {
-  case 'info':
-    info(rest.includes('--json'));
-    break;
-  default:
-    console.error(cmd ? `imcls: unknown command '${cmd}'` : 'usage: imcls <command> (info)');
-    process.exit(2);
-}
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err instanceof Error && err.name === 'UsageError')) {
+      console.error(`imcls: ${err.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exitCode = 1;
+    }
+  },
+);
