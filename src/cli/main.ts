@@ -2,6 +2,7 @@
 // imcls command line: a table of commands, each a thin function over programs/.
 // A command returns its exit code; user errors print one line (no stack trace) and exit non-zero.
 import { infoCommand } from './commands/info.js';
+import { UserError } from '../util/errors.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -9,9 +10,6 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   info: { run: infoCommand, help: 'version, backend, selected ISA path, threads' },
 };
-
-/** A user error: printed as one line, exit code 2. */
-export class UsageError extends Error {}
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`);
@@ -37,7 +35,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError || (err instanceof Error && err.name === 'UsageError')) {
+    if (err instanceof UserError) {
       console.error(`imcls: ${err.message}`);
       process.exitCode = 2;
     } else {
