@@ -1,44 +1,67 @@
 // Plain TypeScript kernels: simple loops, written to be obviously right. They are the oracle
 // the native kernels are tested against, and the fallback when the addon is unavailable.
+// Each family lives in its own file; this class only binds them to the Backend interface.
 import type { Backend, BinaryOp, Conv2dGeometry, FusedActivation, Pool2dGeometry, UnaryOp } from '../backend.js';
-
-function notYet(name: string): never {
-  throw new Error(`reference backend: ${name} is not implemented yet`);
-}
+import { batchNormBackwardRef, batchNormTrainForwardRef, channelAffineRef } from './batchnorm.js';
+import { conv2dBackwardDataRef, conv2dBackwardWeightRef, conv2dForwardRef } from './conv.js';
+import { binaryRef, reduceAxisRef, stridedCopyRef, sumToShapeRef, unaryBackwardRef, unaryRef } from './elementwise.js';
+import { gemmRef } from './gemm.js';
+import { adamRef, rmspropRef, sgdMomentumRef } from './optim.js';
+import { avgPool2dBackwardRef, avgPool2dForwardRef, maxPool2dBackwardRef, maxPool2dForwardRef } from './pool.js';
+import { softmaxBackwardRef, softmaxCrossEntropyRef, softmaxRef, topkRef } from './softmax.js';
 
 export class ReferenceBackend implements Backend {
   readonly name: 'reference' | 'native' = 'reference';
 
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void {
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let acc = 0;
-        for (let p = 0; p < k; p++) {
-          const av = transA ? a[p * lda + i]! : a[i * lda + p]!;
-          const bv = transB ? b[j * ldb + p]! : b[p * ldb + j]!;
-          acc += av * bv;
-        }
-        c[i * ldc + j] = alpha * acc + (beta === 0 ? 0 : beta * c[i * ldc + j]!);
-      }
-    }
+    gemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
 
-  conv2dForward(_g: Conv2dGeometry, _x: Float32Array, _w: Float32Array, _bias: Float32Array | null, _y: Float32Array): void { notYet('conv2dForward'); }
-  conv2dBackwardData(_g: Conv2dGeometry, _dy: Float32Array, _w: Float32Array, _dx: Float32Array): void { notYet('conv2dBackwardData'); }
-  conv2dBackwardWeight(_g: Conv2dGeometry, _x: Float32Array, _dy: Float32Array, _dw: Float32Array, _db: Float32Array | null): void { notYet('conv2dBackwardWeight'); }
-  maxPool2dForward(_g: Pool2dGeometry, _x: Float32Array, _y: Float32Array, _argmax: Int32Array): void { notYet('maxPool2dForward'); }
-  maxPool2dBackward(_g: Pool2dGeometry, _dy: Float32Array, _argmax: Int32Array, _dx: Float32Array): void { notYet('maxPool2dBackward'); }
-  avgPool2dForward(_g: Pool2dGeometry, _x: Float32Array, _y: Float32Array): void { notYet('avgPool2dForward'); }
-  avgPool2dBackward(_g: Pool2dGeometry, _dy: Float32Array, _dx: Float32Array): void { notYet('avgPool2dBackward'); }
-  batchNormTrainForward(_n: number, _c: number, _hw: number, _x: Float32Array, _gamma: Float32Array, _beta: Float32Array, _eps: number,
-    _y: Float32Array, _saveMean: Float32Array, _saveInvStd: Float32Array, _batchVar: Float32Array): void { notYet('batchNormTrainForward'); }
-  batchNormBackward(_n: number, _c: number, _hw: number, _x: Float32Array, _dy: Float32Array, _gamma: Float32Array,
-    _saveMean: Float32Array, _saveInvStd: Float32Array, _dx: Float32Array, _dgamma: Float32Array, _dbeta: Float32Array): void { notYet('batchNormBackward'); }
-  channelAffine(_n: number, _c: number, _hw: number, _x: Float32Array, _scale: Float32Array, _shift: Float32Array, _act: FusedActivation, _y: Float32Array): void { notYet('channelAffine'); }
-  unary(_op: UnaryOp, _x: Float32Array, _y: Float32Array, _alpha: number): void { notYet('unary'); }
-  unaryBackward(_op: UnaryOp, _x: Float32Array, _y: Float32Array, _dy: Float32Array, _dx: Float32Array, _alpha: number): void { notYet('unaryBackward'); }
-  binary(_op: BinaryOp, _a: Float32Array, _aShape: readonly number[], _b: Float32Array, _bShape: readonly number[], _out: Float32Array, _outShape: readonly number[]): void { notYet('binary'); }
+  conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void {
+    conv2dForwardRef(g, x, w, bias, y);
+  }
+  conv2dBackwardData(g: Conv2dGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
+    conv2dBackwardDataRef(g, dy, w, dx);
+  }
+  conv2dBackwardWeight(g: Conv2dGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array, db: Float32Array | null): void {
+    conv2dBackwardWeightRef(g, x, dy, dw, db);
+  }
+
+  maxPool2dForward(g: Pool2dGeometry, x: Float32Array, y: Float32Array, argmax: Int32Array): void {
+    maxPool2dForwardRef(g, x, y, argmax);
+  }
+  maxPool2dBackward(g: Pool2dGeometry, dy: Float32Array, argmax: Int32Array, dx: Float32Array): void {
+    maxPool2dBackwardRef(g, dy, argmax, dx);
+  }
+  avgPool2dForward(g: Pool2dGeometry, x: Float32Array, y: Float32Array): void {
+    avgPool2dForwardRef(g, x, y);
+  }
+  avgPool2dBackward(g: Pool2dGeometry, dy: Float32Array, dx: Float32Array): void {
+    avgPool2dBackwardRef(g, dy, dx);
+  }
+
+  batchNormTrainForward(n: number, c: number, hw: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number,
+    y: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, batchVar: Float32Array): void {
+    batchNormTrainForwardRef(n, c, hw, x, gamma, beta, eps, y, saveMean, saveInvStd, batchVar);
+  }
+  batchNormBackward(n: number, c: number, hw: number, x: Float32Array, dy: Float32Array, gamma: Float32Array,
+    saveMean: Float32Array, saveInvStd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void {
+    batchNormBackwardRef(n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
+  }
+  channelAffine(n: number, c: number, hw: number, x: Float32Array, scale: Float32Array, shift: Float32Array, act: FusedActivation, y: Float32Array): void {
+    channelAffineRef(n, c, hw, x, scale, shift, act, y);
+  }
+
+  unary(op: UnaryOp, x: Float32Array, y: Float32Array, alpha: number): void {
+    unaryRef(op, x, y, alpha);
+  }
+  unaryBackward(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, alpha: number): void {
+    unaryBackwardRef(op, x, y, dy, dx, alpha);
+  }
+  binary(op: BinaryOp, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], out: Float32Array, outShape: readonly number[]): void {
+    binaryRef(op, a, aShape, b, bShape, out, outShape);
+  }
 
   axpby(a: number, x: Float32Array, b: number, y: Float32Array): void {
     const n = y.length;
@@ -51,14 +74,36 @@ export class ReferenceBackend implements Backend {
     y.fill(value);
   }
 
-  sumToShape(_src: Float32Array, _srcShape: readonly number[], _dst: Float32Array, _dstShape: readonly number[]): void { notYet('sumToShape'); }
-  reduceAxis(_op: 'sum' | 'mean' | 'max', _outer: number, _axis: number, _inner: number, _x: Float32Array, _y: Float32Array, _argmax: Int32Array | null): void { notYet('reduceAxis'); }
-  stridedCopy(_src: Float32Array, _srcOffset: number, _srcStrides: readonly number[], _dst: Float32Array, _dstOffset: number, _dstStrides: readonly number[], _shape: readonly number[]): void { notYet('stridedCopy'); }
-  softmax(_rows: number, _cols: number, _x: Float32Array, _y: Float32Array, _log: boolean): void { notYet('softmax'); }
-  softmaxBackward(_rows: number, _cols: number, _y: Float32Array, _dy: Float32Array, _dx: Float32Array, _log: boolean): void { notYet('softmaxBackward'); }
-  softmaxCrossEntropy(_rows: number, _cols: number, _logits: Float32Array, _target: Int32Array | Float32Array, _loss: Float32Array, _prob: Float32Array): void { notYet('softmaxCrossEntropy'); }
-  topk(_rows: number, _cols: number, _x: Float32Array, _k: number, _values: Float32Array, _indices: Int32Array): void { notYet('topk'); }
-  sgdMomentum(_p: Float32Array, _g: Float32Array, _v: Float32Array, _lr: number, _momentum: number, _l2: number, _nesterov: boolean): void { notYet('sgdMomentum'); }
-  adam(_p: Float32Array, _g: Float32Array, _m: Float32Array, _v: Float32Array, _lr: number, _beta1: number, _beta2: number, _eps: number, _step: number, _l2: number, _wd: number): void { notYet('adam'); }
-  rmsprop(_p: Float32Array, _g: Float32Array, _ms: Float32Array, _mom: Float32Array, _lr: number, _rho: number, _eps: number, _momentum: number, _l2: number): void { notYet('rmsprop'); }
+  sumToShape(src: Float32Array, srcShape: readonly number[], dst: Float32Array, dstShape: readonly number[]): void {
+    sumToShapeRef(src, srcShape, dst, dstShape);
+  }
+  reduceAxis(op: 'sum' | 'mean' | 'max', outer: number, axis: number, inner: number, x: Float32Array, y: Float32Array, argmax: Int32Array | null): void {
+    reduceAxisRef(op, outer, axis, inner, x, y, argmax);
+  }
+  stridedCopy(src: Float32Array, srcOffset: number, srcStrides: readonly number[], dst: Float32Array, dstOffset: number, dstStrides: readonly number[], shape: readonly number[]): void {
+    stridedCopyRef(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);
+  }
+
+  softmax(rows: number, cols: number, x: Float32Array, y: Float32Array, log: boolean): void {
+    softmaxRef(rows, cols, x, y, log);
+  }
+  softmaxBackward(rows: number, cols: number, y: Float32Array, dy: Float32Array, dx: Float32Array, log: boolean): void {
+    softmaxBackwardRef(rows, cols, y, dy, dx, log);
+  }
+  softmaxCrossEntropy(rows: number, cols: number, logits: Float32Array, target: Int32Array | Float32Array, loss: Float32Array, prob: Float32Array): void {
+    softmaxCrossEntropyRef(rows, cols, logits, target, loss, prob);
+  }
+  topk(rows: number, cols: number, x: Float32Array, k: number, values: Float32Array, indices: Int32Array): void {
+    topkRef(rows, cols, x, k, values, indices);
+  }
+
+  sgdMomentum(p: Float32Array, g: Float32Array, v: Float32Array, lr: number, momentum: number, l2: number, nesterov: boolean): void {
+    sgdMomentumRef(p, g, v, lr, momentum, l2, nesterov);
+  }
+  adam(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number, eps: number, step: number, l2: number, decoupledWeightDecay: number): void {
+    adamRef(p, g, m, v, lr, beta1, beta2, eps, step, l2, decoupledWeightDecay);
+  }
+  rmsprop(p: Float32Array, g: Float32Array, ms: Float32Array, mom: Float32Array, lr: number, rho: number, eps: number, momentum: number, l2: number): void {
+    rmspropRef(p, g, ms, mom, lr, rho, eps, momentum, l2);
+  }
 }
