@@ -1,0 +1,26 @@
+// The model zoo: importing this module registers every family (each family file calls registerModel for its
+// variants), then the aliases, then the precomputed parameter/MAC table used by listings.
+// Families owned by the model-zoo part A:
+// (family imports are added below as their files land)
+// Families owned by the model-zoo part B: add one `import './<family>.js';` line per family file here.
+import './aliases.js';
+import { setModelStatsTable } from './registry.js';
+import { MODEL_STATS } from './model_stats.js';
+
+setModelStatsTable(MODEL_STATS);
+
+export {
+  createModel,
+  listModels,
+  listAliases,
+  modelInfo,
+  registerModel,
+  addAlias,
+  getModelEntry,
+  hasModel,
+  computeModelStats,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+} from './registry.js';
+export type { ModelEntry, ModelRegistration, ModelOptions, ModelConfig, ModelInfo } from './registry.js';
+export { countMacs } from './macs.js';
