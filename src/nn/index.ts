@@ -1,0 +1,20 @@
+// The nn package: Module system, layers, initialisers and the seeded random source.
+export { Module, describeLoadProblems } from './module.js';
+export type { AnyModule, LoadReport, ShapeMismatch } from './module.js';
+export { Parameter } from './parameter.js';
+export { Conv2d, pair } from './conv.js';
+export type { Conv2dOptions, Pair, Padding } from './conv.js';
+export { BatchNorm2d } from './batchnorm.js';
+export type { BatchNorm2dOptions, BatchNormActivation } from './batchnorm.js';
+export { Linear } from './linear.js';
+export type { LinearOptions } from './linear.js';
+export { MaxPool2d, AvgPool2d, GlobalAvgPool2d, AdaptiveAvgPool2d } from './pool.js';
+export type { Pool2dOptions } from './pool.js';
+export { Dropout } from './dropout.js';
+export type { DropoutMode } from './dropout.js';
+export { ReLU, ReLU6, Sigmoid, Tanh, Swish, LeakyReLU, HardSwish, HardSigmoid } from './activation.js';
+export { Sequential, Flatten, Identity } from './container.js';
+export { computeFans, constant, uniform, normal, msra, xavier, convDefault, fcUniform } from './init.js';
+export type { Fans, Initializer } from './init.js';
+export { RandomGenerator, defaultGenerator, manualSeed, getRngState, setRngState, randn, rand } from './random.js';
+export type { RngState } from './random.js';
