@@ -5,4 +5,5 @@ export { noGrad, enableGrad, isGradEnabled } from './tensor/grad_mode.js';
 export { getBackend, setBackend, referenceBackend, nativeBackend } from './backend/index.js';
 export * from './tensor/ops/index.js';
 export * from './nn/index.js';
+export * from './optim/index.js';
 export * from './models/index.js';
