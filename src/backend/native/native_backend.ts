@@ -21,5 +21,11 @@ export class NativeBackend extends ReferenceBackend implements Backend {
         gemm(transA, transB, m, n, k, alpha, av, lda, bv, ldb, beta, cv, ldc);
       };
     }
+    const convF = a['conv2dForward'];
+    if (convF) this.conv2dForward = (g, x, w, bias, y) => { convF(g, x, w, bias, y); };
+    const convD = a['conv2dBackwardData'];
+    if (convD) this.conv2dBackwardData = (g, dy, w, dx) => { convD(g, dy, w, dx); };
+    const convW = a['conv2dBackwardWeight'];
+    if (convW) this.conv2dBackwardWeight = (g, x, dy, dw, db) => { convW(g, x, dy, dw, db); };
   }
 }
