@@ -1,19 +1,18 @@
 // Reference pooling with Paddle's semantics: max ignores padding; average divides by the valid
-// (unpadded) cells when exclusive, by the full window otherwise.
+// (unpadded) cells when exclusive, by the full kh*kw window otherwise (Paddle's pool_size, even
+// where a ceil-mode window hangs past the padded border).
 import type { Pool2dGeometry } from '../backend.js';
 
 function forEachWindow(g: Pool2dGeometry, fn: (plane: number, o: number, y0: number, y1: number, x0: number, x1: number, full: number) => void): void {
+  const full = g.kh * g.kw;
   for (let plane = 0; plane < g.n * g.c; plane++) {
     for (let oy = 0; oy < g.oh; oy++) {
       const ys = oy * g.strideH - g.padTop;
       const ye = ys + g.kh;
-      // Inclusive averaging counts padded cells, but not the cells past the padded border (ceil mode).
-      const fullH = Math.min(ye, g.h + g.padBottom) - ys;
       for (let ox = 0; ox < g.ow; ox++) {
         const xs = ox * g.strideW - g.padLeft;
         const xe = xs + g.kw;
-        const fullW = Math.min(xe, g.w + g.padRight) - xs;
-        fn(plane, (plane * g.oh + oy) * g.ow + ox, Math.max(ys, 0), Math.min(ye, g.h), Math.max(xs, 0), Math.min(xe, g.w), fullH * fullW);
+        fn(plane, (plane * g.oh + oy) * g.ow + ox, Math.max(ys, 0), Math.min(ye, g.h), Math.max(xs, 0), Math.min(xe, g.w), full);
       }
     }
   }
