@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // imcls command line: a table of commands, each a thin function over programs/.
 // A command returns its exit code; user errors print one line (no stack trace) and exit non-zero.
+import { benchCommand } from './commands/bench.js';
 import { infoCommand } from './commands/info.js';
 import { UserError } from '../util/errors.js';
 
@@ -8,6 +9,7 @@ type Command = (argv: string[]) => Promise<number>;
 
 // One line per command (keep sorted).
 const commands: Record<string, { run: Command; help: string }> = {
+  bench: { run: benchCommand, help: 'kernel benchmarks against PyTorch (imcls bench conv [--json])' },
   info: { run: infoCommand, help: 'version, backend, selected ISA path, threads' },
 };
 

@@ -1,0 +1,36 @@
+// `imcls bench <name> [--json] [--batch N] [--reps N]`: kernel benchmarks, one line per subcommand.
+import { runConvBench } from '../../../bench/conv.js';
+import { UserError } from '../../util/errors.js';
+
+interface BenchOptions { json: boolean; batch?: number; reps?: number }
+
+// One line per benchmark (keep sorted).
+const benches: Record<string, { run: (o: BenchOptions) => Promise<unknown>; help: string }> = {
+  conv: { run: (o) => runConvBench(o), help: 'ResNet50 convolutions (fwd + bwd-data + bwd-weight), batch 16, vs PyTorch' },
+};
+
+function intFlag(argv: string[], name: string): number | undefined {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = Number(argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new UserError(`${name} needs a positive integer`);
+  return v;
+}
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const list = Object.entries(benches).map(([n, b]) => `  ${n.padEnd(8)} ${b.help}`).join('\n');
+  if (name === undefined || name === '--help' || name === '-h') {
+    console.log(`usage: imcls bench <name> [--json] [--batch N] [--reps N]\n\nbenchmarks:\n${list}`);
+    return name === undefined ? 2 : 0;
+  }
+  const b = benches[name];
+  if (!b) throw new UserError(`unknown benchmark '${name}' (try: ${Object.keys(benches).join(', ')})`);
+  const opts: BenchOptions = { json: rest.includes('--json') };
+  const batch = intFlag(rest, '--batch');
+  const reps = intFlag(rest, '--reps');
+  if (batch !== undefined) opts.batch = batch;
+  if (reps !== undefined) opts.reps = reps;
+  await b.run(opts);
+  return 0;
+}
