@@ -7,3 +7,4 @@ export * from './tensor/ops/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './models/index.js';
+export * from './io/index.js';
