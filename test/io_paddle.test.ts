@@ -274,6 +274,8 @@ test('combined params file: written and split in sorted-name order', () => {
     throwsUser(() => loadPaddleParams(path, { names: [...sd.keys(), 'zz_extra'] }), /tensor 'zz_extra': empty/);
     throwsUser(() => loadPaddleParams(path, { shapes: { Z_upper: [1], bn_conv1_scale: [2], conv1_weights: [2, 1, 3, 3], 'fc_0.w_0': [3, 2] } }), /combined, at byte \d+\): tensor 'fc_0.w_0' has dims \[2, 3\] but the model expects \[3, 2\]/);
     throwsUser(() => loadPaddleParams(path), /a combined params file has no variable names/);
+    writeFileSync(join(root, 'x.tar.gz'), Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]));
+    throwsUser(() => loadPaddleParams(join(root, 'x.tar.gz')), /x.tar.gz: gzip-compressed/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

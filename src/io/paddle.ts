@@ -346,6 +346,10 @@ function detectFormat(path: string): 'dir' | 'tar' | 'combined' {
   // ustar magic at 257 identifies a tar whatever its name.
   const src = fileSource(path);
   try {
+    if (src.size >= 2) {
+      const head = readBytes(src, 0, 2);
+      if (head[0] === 0x1f && head[1] === 0x8b) throw new UserError(`${path}: gzip-compressed; unpack it first (tar -xzf, or gunzip to a .tar, which is read directly)`);
+    }
     if (src.size >= 512) {
       const magic = Buffer.from(readBytes(src, 257, 5)).toString('latin1');
       if (magic === 'ustar') return 'tar';
