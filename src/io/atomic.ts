@@ -70,6 +70,21 @@ export function writeFileAtomic(path: string, produce: Uint8Array | string | ((s
   return written;
 }
 
+/**
+ * Writes and fsyncs a file in place, without the temp-file dance: for files inside a directory
+ * that writeDirAtomic is building, where the directory rename is what makes them visible.
+ */
+export function writeFileDurable(path: string, bytes: Uint8Array): void {
+  const fd = openSync(path, 'wx', 0o644);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 30));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The completion marker: written last inside an atomically written directory. */
 export const COMPLETE_MARKER = 'COMPLETE';
 

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { Tensor, type Shape } from '../tensor/tensor.js';
 import { UserError } from '../util/errors.js';
-import { COMPLETE_MARKER, isTempName, writeDirAtomic, writeFileAtomic } from './atomic.js';
+import { COMPLETE_MARKER, isTempName, writeDirAtomic, writeFileAtomic, writeFileDurable } from './atomic.js';
 import { bytesSource, fileSource, readBytes, ShortReadError, type ByteSource } from './byte_source.js';
 import { encodeTag, encodeVarint, ProtobufError, readFields, readPackedVarints, WIRE_LEN, WIRE_VARINT } from './protobuf.js';
 import { entriesOf, halfToFloat32Array, int64ToInt32Array, readTyped, type TensorCollection, type TensorData } from './tensor_data.js';
@@ -481,7 +481,7 @@ export function savePaddleParams(dir: string, tensors: TensorCollection, opts: P
     for (const [name, t] of entries) {
       const file = join(tmp, ...name.split('/'));
       if (name.includes('/')) mkdirSync(dirname(file), { recursive: true });
-      writeFileAtomic(file, encodePaddleTensor(t, opts.dataTypes?.[name]));
+      writeFileDurable(file, encodePaddleTensor(t, opts.dataTypes?.[name]));
     }
   });
 }
