@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tensor, intTensor } from '../src/tensor/tensor.js';
 import { UserError } from '../src/util/errors.js';
 import { checkpointDir, checkpointProblem, latestCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointContents } from '../src/io/checkpoint.js';
-import { writeFileAtomic } from '../src/io/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../src/io/atomic.js';
 import { randomArray } from './helpers/random.js';
 
 function tmp(): string {
@@ -79,6 +79,11 @@ test('a crash between files never leaves a checkpoint that looks complete', () =
     // in-process failure after the first file: nothing appears, the temp dir is removed
     assert.throws(() => saveCheckpoint(join(modelDir, '1'), contents(1), { afterFile: (f) => { if (f === 'model.safetensors') throw new Error('disk full'); } }), /disk full/);
     assert.deepEqual(readdirSync(modelDir), ['0']);
+    // a crash while replacing epoch 0 (old moved aside, new not yet renamed in): cleanup puts it back
+    renameSync(join(modelDir, '0'), join(modelDir, `.0.old-${r.pid}-0123abcd`));
+    assert.equal(latestCheckpoint(modelDir), null);
+    assert.deepEqual(removeStaleTemps(modelDir), [`.0.old-${r.pid}-0123abcd`]);
+    assert.equal(latestCheckpoint(modelDir)?.epoch, 0);
     // a real crash (SIGKILL) after the optimizer file, in a child process
     const here = fileURLToPath(import.meta.url);
     const mod = pathToFileURL(resolve(here, '../../src/io/checkpoint.js')).href;
@@ -92,6 +97,10 @@ test('a crash between files never leaves a checkpoint that looks complete', () =
     assert.ok(!existsSync(join(modelDir, '1')), 'the interrupted epoch must not exist under its final name');
     assert.ok(readdirSync(modelDir).some((n) => n.startsWith('.1.tmp-')), 'the crash left its temp dir behind');
     assert.deepEqual(latestCheckpoint(modelDir)?.epoch, 0);
+    const stale = removeStaleTemps(modelDir); // the crashed writer is gone: its temp dir can go
+    assert.equal(stale.length, 1);
+    assert.match(stale[0]!, /^\.1\.tmp-\d+-[0-9a-f]{8}$/);
+    assert.deepEqual(readdirSync(modelDir), ['0']);
     // a directory written by something else without the marker (or half-copied) is refused
     const partial = join(modelDir, '7');
     saveCheckpoint(partial, contents(7));

@@ -3,7 +3,7 @@
 // rename over the target, fsync the directory. Directories (checkpoints): build the whole
 // directory under a temp name with a completion marker written last, then rename it into
 // place; a loader that requires the marker never accepts a half-written directory.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -20,6 +20,36 @@ function tempName(target: string, kind: string): string {
 /** True for the temp names this module creates (so directory scans can skip them). */
 export function isTempName(name: string): boolean {
   return /^\..+\.(tmp|old)-\d+-[0-9a-f]{8}$/.test(name);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Cleans up after writers that crashed (their process is gone; a live writer's temps are kept):
+ * temp copies are removed, and a previous version that was moved aside but not yet replaced is
+ * put back. Returns the names handled.
+ */
+export function removeStaleTemps(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const handled: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = /^\.(.+)\.(tmp|old)-(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[3]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    const target = join(dir, m[1]!);
+    if (m[2] === 'old' && !existsSync(target)) renameSync(join(dir, name), target);
+    else rmSync(join(dir, name), { recursive: true, force: true });
+    handled.push(name);
+  }
+  return handled;
 }
 
 function fsyncDir(dir: string): void {

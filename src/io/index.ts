@@ -13,5 +13,5 @@ export {
 export type { PaddleLoadOptions, PaddleLoadResult, PaddleSaveOptions, PaddleDTypeName, PaddleWriteType } from './paddle.js';
 export { mapTorchStateDict, torchKeyMap, describeTorchMapping, unsupportedReason, torchMappableModels } from './torch_keymap.js';
 export type { TorchSource, KeyMapEntry, MappedTensor, TorchMapOptions } from './torch_keymap.js';
-export { writeFileAtomic, writeDirAtomic } from './atomic.js';
+export { writeFileAtomic, writeDirAtomic, removeStaleTemps } from './atomic.js';
 export type { TensorData, TensorLike, TensorCollection } from './tensor_data.js';
