@@ -3,6 +3,15 @@
 // Families owned by the model-zoo part A:
 // (family imports are added below as their files land)
 // Families owned by the model-zoo part B: add one `import './<family>.js';` line per family file here.
+import './alexnet.js';
+import './squeezenet.js';
+import './vgg.js';
+import './mobilenet_v1.js';
+import './mobilenet_v2.js';
+import './shufflenet_v2.js';
+import './googlenet.js';
+import './inception_v4.js';
+import './xception.js';
 import './aliases.js';
 import { setModelStatsTable } from './registry.js';
 import { MODEL_STATS } from './model_stats.js';
