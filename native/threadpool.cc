@@ -33,6 +33,19 @@ static int configured_threads() {
   return physical_cores();
 }
 
+// Set while this thread executes tasks of a job: a nested run() then stays inline instead of
+// waiting on the pool it is part of (which would deadlock on run_mu_).
+static thread_local int tl_task_depth = 0;
+
+bool ThreadPool::inside_task() { return tl_task_depth > 0; }
+
+namespace {
+struct TaskScope {
+  TaskScope() { ++tl_task_depth; }
+  ~TaskScope() { --tl_task_depth; }
+};
+}  // namespace
+
 ThreadPool& ThreadPool::instance() {
   static ThreadPool pool(configured_threads());
   return pool;
@@ -62,11 +75,14 @@ void ThreadPool::worker_loop(int /*id*/) {
       seen = generation_;
       job = job_;
     }
+    TaskScope scope;
     for (;;) {
       int t;
       {
         std::lock_guard<std::mutex> lk(mu_);
-        if (next_task_ >= job_tasks_) break;
+        // A late-waking worker must not take tasks of a newer job with the old job's function
+        // (the caller may already have finished the old job alone and started the next one).
+        if (generation_ != seen || next_task_ >= job_tasks_) break;
         t = next_task_++;
       }
       (*job)(t);
@@ -78,7 +94,7 @@ void ThreadPool::worker_loop(int /*id*/) {
 
 void ThreadPool::run(int ntasks, const std::function<void(int)>& fn) {
   if (ntasks <= 0) return;
-  if (nthreads_ == 1 || ntasks == 1) {
+  if (nthreads_ == 1 || ntasks == 1 || inside_task()) {
     for (int t = 0; t < ntasks; ++t) fn(t);
     return;
   }
@@ -92,6 +108,7 @@ void ThreadPool::run(int ntasks, const std::function<void(int)>& fn) {
     ++generation_;
   }
   cv_job_.notify_all();
+  TaskScope scope;
   for (;;) {
     int t;
     {

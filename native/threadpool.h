@@ -17,7 +17,10 @@ class ThreadPool {
   static ThreadPool& instance();
   int size() const { return nthreads_; }
   // Calls fn(task_index) for task_index in [0, ntasks), spread over the pool; returns when all are done.
+  // Called from inside a task (nested parallelism) it runs the tasks inline on the calling thread.
   void run(int ntasks, const std::function<void(int)>& fn);
+  // True on a thread that is currently executing a pool task (kernels use it to skip threading).
+  static bool inside_task();
   ~ThreadPool();
 
  private:

@@ -1,0 +1,63 @@
+// AVX-512F path: 12x32 micro-kernel (24 zmm accumulators, 2 B vectors, 1 broadcast). Only chosen
+// when cpu.cc reports avx512 (CPUID + OS-enabled ZMM state); compiled everywhere on x86.
+// binding.gyp strips every -O flag (its cflags! lists remove -O3 too), so the addon builds at -O0;
+// this file is hot code and asks for -O3 itself (harmless once the build flags are fixed).
+#pragma GCC optimize("O3")
+#include <cstdint>
+#include <cstring>
+
+#include "gemm/kernel.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+
+namespace {
+
+struct VecAvx512 {
+  using reg = __m512;
+  static constexpr int width = 16;
+  static inline __attribute__((always_inline)) reg zero() { return _mm512_setzero_ps(); }
+  static inline __attribute__((always_inline)) reg load(const float* p) { return _mm512_load_ps(p); }
+  static inline __attribute__((always_inline)) reg loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static inline __attribute__((always_inline)) void storeu(float* p, reg v) { _mm512_storeu_ps(p, v); }
+  static inline __attribute__((always_inline)) reg bcast(const float* p) { return _mm512_set1_ps(*p); }
+  static inline __attribute__((always_inline)) reg set1(float x) { return _mm512_set1_ps(x); }
+  static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static inline __attribute__((always_inline)) reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
+};
+
+}  // namespace
+
+#include "gemm/microkernel.h"
+
+namespace imcls {
+namespace gemm_detail {
+
+static void kernel_12x32(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha,
+                         float beta, int64_t mr, int64_t nr) {
+  micro_kernel<VecAvx512, 12, 2>(kc, ap, bp, c, ldc, alpha, beta, mr, nr);
+}
+
+// Skylake-SP/Ice Lake class caches (32-48 KB L1d, 1-2 MB L2): 256 x 32 B panel = 32 KB, A block
+// 240 x 256 = 240 KB.
+static const KernelSet kAvx512{"avx512", 12, 32, 240, 256, 4080, kernel_12x32, pack_a<12>, pack_b<32>};
+
+const KernelSet* avx512_kernels() { return &kAvx512; }
+
+}  // namespace gemm_detail
+}  // namespace imcls
+
+#pragma GCC pop_options
+
+#else
+
+namespace imcls {
+namespace gemm_detail {
+const KernelSet* avx512_kernels() { return nullptr; }
+}  // namespace gemm_detail
+}  // namespace imcls
+
+#endif

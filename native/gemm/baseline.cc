@@ -1,0 +1,48 @@
+// Portable path: plain C++ over GCC/Clang vector extensions (4 floats), which lower to SSE2 on
+// x86-64 and to NEON etc. elsewhere. 6x8 tile: 12 accumulators fit the 16 xmm registers.
+// binding.gyp strips every -O flag (its cflags! lists remove -O3 too), so the addon builds at -O0;
+// this file is hot code and asks for -O3 itself (harmless once the build flags are fixed).
+#pragma GCC optimize("O3")
+#include <cstdint>
+#include <cstring>
+
+#include "gemm/kernel.h"
+
+namespace {
+
+struct VecPortable {
+  typedef float reg __attribute__((vector_size(16)));
+  static constexpr int width = 4;
+  static inline __attribute__((always_inline)) reg zero() { return reg{0.f, 0.f, 0.f, 0.f}; }
+  static inline __attribute__((always_inline)) reg load(const float* p) {
+    reg r;
+    std::memcpy(&r, p, sizeof r);
+    return r;
+  }
+  static inline __attribute__((always_inline)) reg loadu(const float* p) { return load(p); }
+  static inline __attribute__((always_inline)) void storeu(float* p, reg v) { std::memcpy(p, &v, sizeof v); }
+  static inline __attribute__((always_inline)) reg set1(float x) { return reg{x, x, x, x}; }
+  static inline __attribute__((always_inline)) reg bcast(const float* p) { return set1(*p); }
+  // Separate multiply and add: SSE2 has no FMA, and this keeps results identical to the scalar math.
+  static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return a * b + c; }
+  static inline __attribute__((always_inline)) reg mul(reg a, reg b) { return a * b; }
+};
+
+}  // namespace
+
+#include "gemm/microkernel.h"
+
+namespace imcls {
+namespace gemm_detail {
+
+static void kernel_6x8(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha, float beta,
+                       int64_t mr, int64_t nr) {
+  micro_kernel<VecPortable, 6, 2>(kc, ap, bp, c, ldc, alpha, beta, mr, nr);
+}
+
+static const KernelSet kBaseline{"baseline", 6, 8, 120, 256, 4080, kernel_6x8, pack_a<6>, pack_b<8>};
+
+const KernelSet* baseline_kernels() { return &kBaseline; }
+
+}  // namespace gemm_detail
+}  // namespace imcls

@@ -1,0 +1,162 @@
+// Register-blocked micro-kernel and packing routines, written once over a small vector-traits
+// type V and instantiated by each ISA file under its own `#pragma GCC target`. Everything here has
+// internal linkage (anonymous namespace): an AVX2-compiled copy must never be merged by the
+// linker with the baseline copy of the same template (that would run AVX2 code on any CPU).
+//
+// Include only after <cstdint> and <cstring>, and after the ISA file's target pragma.
+//
+// V provides: reg, width, zero(), load(p) (aligned), loadu(p), storeu(p, r), bcast(p), set1(x),
+// fmadd(a, b, c) = a*b + c, mul(a, b).
+
+namespace {
+
+// C tile = alpha * A_panel * B_panel + beta * C, with MR x (NV * V::width) accumulators in registers.
+template <class V, int MR, int NV>
+void micro_kernel(int64_t kc, const float* __restrict ap, const float* __restrict bp, float* __restrict c,
+                  int64_t ldc, float alpha, float beta, int64_t mr, int64_t nr) {
+  constexpr int W = V::width;
+  constexpr int NR = NV * W;
+  typename V::reg acc[MR][NV];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+
+  // Touch the C tile early so its lines arrive while the k loop runs.
+  if (mr == MR && nr == NR) {
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      __builtin_prefetch(c + i * ldc, 1, 3);
+      __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
+    }
+  }
+
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) {
+      typename V::reg b[NV];
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) b[j] = V::load(bp + u * NR + j * W);
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i) {
+        const typename V::reg a = V::bcast(ap + u * MR + i);
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(a, b[j], acc[i][j]);
+      }
+    }
+    ap += 4 * MR;
+    bp += 4 * NR;
+  }
+  for (; p < kc; ++p) {
+    typename V::reg b[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) b[j] = V::load(bp + j * W);
+#pragma GCC unroll 32
+    for (int i = 0; i < MR; ++i) {
+      const typename V::reg a = V::bcast(ap + i);
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(a, b[j], acc[i][j]);
+    }
+    ap += MR;
+    bp += NR;
+  }
+
+  const typename V::reg va = V::set1(alpha);
+  if (mr == MR && nr == NR) {
+    if (beta == 0.f) {
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) V::storeu(c + i * ldc + j * W, V::mul(va, acc[i][j]));
+    } else {
+      const typename V::reg vb = V::set1(beta);
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) {
+          float* cp = c + i * ldc + j * W;
+          V::storeu(cp, V::fmadd(vb, V::loadu(cp), V::mul(va, acc[i][j])));
+        }
+    }
+    return;
+  }
+  // Edge tile: spill the registers to a scratch tile and copy the valid part.
+  alignas(64) float tile[MR * NR];
+#pragma GCC unroll 32
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) V::storeu(tile + i * NR + j * W, V::mul(va, acc[i][j]));
+  for (int64_t i = 0; i < mr; ++i) {
+    float* cr = c + i * ldc;
+    const float* tr = tile + i * NR;
+    if (beta == 0.f) {
+      for (int64_t j = 0; j < nr; ++j) cr[j] = tr[j];
+    } else {
+      for (int64_t j = 0; j < nr; ++j) cr[j] = tr[j] + beta * cr[j];
+    }
+  }
+}
+
+// A block -> MR-row micro-panels: panel r holds, for p = 0..kc-1, the MR values op(A)(r*MR + i, p).
+template <int MR>
+void pack_a(int64_t mc, int64_t kc, const float* __restrict a, int64_t rs, int64_t cs, float* __restrict out) {
+  for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+    const int64_t rows = mc - i0 < MR ? mc - i0 : MR;
+    const float* src = a + i0 * rs;
+    if (rows == MR && rs == 1) {
+      // op(A) = A^T: the MR values for one p are contiguous.
+      for (int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i) out[p * MR + i] = src[p * cs + i];
+      }
+    } else if (rows == MR && cs == 1) {
+      // op(A) = A: gather one column of MR rows per p; MR read streams, one write stream.
+      const float* r[MR];
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i) r[i] = src + i * rs;
+      for (int64_t p = 0; p < kc; ++p) {
+#pragma GCC unroll 32
+        for (int i = 0; i < MR; ++i) out[p * MR + i] = r[i][p];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t i = 0; i < rows; ++i) out[p * MR + i] = src[i * rs + p * cs];
+        for (int64_t i = rows; i < MR; ++i) out[p * MR + i] = 0.f;
+      }
+    }
+    out += kc * MR;
+  }
+}
+
+// B block -> NR-column micro-panels: panel q holds, for p = 0..kc-1, the NR values op(B)(p, q*NR + j).
+template <int NR>
+void pack_b(int64_t kc, int64_t nc, const float* __restrict b, int64_t rs, int64_t cs, float* __restrict out) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    const int64_t cols = nc - j0 < NR ? nc - j0 : NR;
+    const float* src = b + j0 * cs;
+    if (cols == NR && cs == 1) {
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* s = src + p * rs;
+#pragma GCC unroll 64
+        for (int j = 0; j < NR; ++j) out[p * NR + j] = s[j];
+      }
+    } else if (cols == NR && rs == 1) {
+      // op(B) = B^T: read each source row (one output column) contiguously; writes stay in the
+      // kc x NR panel, which fits in L1.
+#pragma GCC unroll 4
+      for (int j = 0; j < NR; ++j) {
+        const float* s = src + j * cs;
+        for (int64_t p = 0; p < kc; ++p) out[p * NR + j] = s[p];
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t j = 0; j < cols; ++j) out[p * NR + j] = src[p * rs + j * cs];
+        for (int64_t j = cols; j < NR; ++j) out[p * NR + j] = 0.f;
+      }
+    }
+    out += kc * NR;
+  }
+}
+
+}  // namespace
