@@ -79,11 +79,6 @@ test('a crash between files never leaves a checkpoint that looks complete', () =
     // in-process failure after the first file: nothing appears, the temp dir is removed
     assert.throws(() => saveCheckpoint(join(modelDir, '1'), contents(1), { afterFile: (f) => { if (f === 'model.safetensors') throw new Error('disk full'); } }), /disk full/);
     assert.deepEqual(readdirSync(modelDir), ['0']);
-    // a crash while replacing epoch 0 (old moved aside, new not yet renamed in): cleanup puts it back
-    renameSync(join(modelDir, '0'), join(modelDir, `.0.old-${r.pid}-0123abcd`));
-    assert.equal(latestCheckpoint(modelDir), null);
-    assert.deepEqual(removeStaleTemps(modelDir), [`.0.old-${r.pid}-0123abcd`]);
-    assert.equal(latestCheckpoint(modelDir)?.epoch, 0);
     // a real crash (SIGKILL) after the optimizer file, in a child process
     const here = fileURLToPath(import.meta.url);
     const mod = pathToFileURL(resolve(here, '../../src/io/checkpoint.js')).href;
@@ -101,6 +96,11 @@ test('a crash between files never leaves a checkpoint that looks complete', () =
     assert.equal(stale.length, 1);
     assert.match(stale[0]!, /^\.1\.tmp-\d+-[0-9a-f]{8}$/);
     assert.deepEqual(readdirSync(modelDir), ['0']);
+    // a crash while replacing epoch 0 (old moved aside, new not yet renamed in): cleanup puts it back
+    renameSync(join(modelDir, '0'), join(modelDir, `.0.old-${r.pid}-0123abcd`));
+    assert.equal(latestCheckpoint(modelDir), null);
+    assert.deepEqual(removeStaleTemps(modelDir), [`.0.old-${r.pid}-0123abcd`]);
+    assert.equal(latestCheckpoint(modelDir)?.epoch, 0);
     // a directory written by something else without the marker (or half-copied) is refused
     const partial = join(modelDir, '7');
     saveCheckpoint(partial, contents(7));
