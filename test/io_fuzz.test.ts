@@ -56,19 +56,43 @@ test('fuzz: Paddle records and combined params', () => {
   mutations(combined, 9, 600).forEach((m, i) => survives(`combined #${i}`, m, (b) => splitCombinedParams(b, ['c', 'a', 'b'], { a: [2], b: [2, 3], c: [1] })));
 });
 
-test('fuzz: tar headers', () => {
-  // one member, built by hand: header block + 30 bytes of data padded to 512 + two zero blocks
+function header(name: string, size: number, type = '0'): Uint8Array {
   const h = new Uint8Array(512);
-  h.set(Buffer.from('dir/file'), 0);
+  h.set(Buffer.from(name), 0);
   h.set(Buffer.from('0000644\0'), 100);
-  h.set(Buffer.from('00000000036\0'), 124);
-  h[156] = 0x30;
+  h.set(Buffer.from(size.toString(8).padStart(11, '0') + '\0'), 124);
+  h[156] = type.charCodeAt(0);
   h.set(Buffer.from('ustar\0' + '00'), 257);
   h.fill(32, 148, 156);
   let sum = 0;
   for (const x of h) sum += x;
   h.set(Buffer.from(sum.toString(8).padStart(6, '0') + '\0 '), 148);
-  const tar = Buffer.concat([h, new Uint8Array(512).fill(7, 0, 30), new Uint8Array(1024)]);
+  return h;
+}
+
+test('fuzz: tar headers', () => {
+  // one member: header block + 30 bytes of data padded to 512 + two zero blocks
+  const tar = Buffer.concat([header('dir/file', 30), new Uint8Array(512).fill(7, 0, 30), new Uint8Array(1024)]);
   assert.equal(tarFiles(bytesSource(tar, 't.tar')).get('dir/file')!.size, 30);
   mutations(tar, 10, 600, 512).forEach((m, i) => survives(`tar #${i}`, m, (b) => tarFiles(bytesSource(b, 't.tar'))));
+});
+
+test('tar: pax records override the path and size of the next member', () => {
+  const rec = (k: string, v: string): string => {
+    const body = ` ${k}=${v}\n`;
+    let n = body.length + 1;
+    while (String(n).length + body.length !== n) n++;
+    return `${n}${body}`;
+  };
+  const pax = Buffer.from(rec('path', 'long/' + 'p'.repeat(150)) + rec('size', '30'));
+  const padded = (b: Uint8Array): Uint8Array => Buffer.concat([b, new Uint8Array((512 - (b.length % 512)) % 512)]);
+  const tar = Buffer.concat([header('PaxHeaders/x', pax.length, 'x'), padded(pax), header('short', 0), padded(new Uint8Array(30).fill(9)), new Uint8Array(1024)]);
+  const files = tarFiles(bytesSource(tar, 'p.tar'));
+  const f = files.get('long/' + 'p'.repeat(150))!;
+  assert.equal(f.size, 30);
+  const got = new Uint8Array(30);
+  f.readInto(0, got);
+  assert.ok(got.every((x) => x === 9));
+  const bad = Buffer.concat([header('PaxHeaders/x', 14, 'x'), padded(Buffer.from(rec('size', '-5'))), new Uint8Array(1024)]);
+  assert.throws(() => tarFiles(bytesSource(bad, 'b.tar')), (e: unknown) => e instanceof UserError && /corrupt pax header at byte 0/.test((e as Error).message));
 });

@@ -3,6 +3,7 @@
 // A command returns its exit code; user errors print one line (no stack trace) and exit non-zero.
 import { benchCommand } from './commands/bench.js';
 import { infoCommand } from './commands/info.js';
+import { modelsCommand } from './commands/models.js';
 import { UserError } from '../util/errors.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -11,6 +12,7 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   bench: { run: benchCommand, help: 'kernel benchmarks against PyTorch (imcls bench conv [--json])' },
   info: { run: infoCommand, help: 'version, backend, selected ISA path, threads' },
+  models: { run: modelsCommand, help: 'the model zoo: params, GMACs, input size, published top-1/top-5 ([pattern] [--json])' },
 };
 
 function usage(): string {

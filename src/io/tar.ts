@@ -75,6 +75,7 @@ export function listTar(src: ByteSource): TarMember[] {
   let pos = 0;
   let longName: string | undefined;
   let paxPath: string | undefined;
+  let paxSize: number | undefined;
   let globalPaxPath: string | undefined;
   while (true) {
     if (pos + BLOCK > src.size) {
@@ -87,7 +88,8 @@ export function listTar(src: ByteSource): TarMember[] {
     if (!checksumOk(h)) {
       throw new UserError(pos === 0 ? `${L}: not a tar archive (bad header checksum)` : `${L}: corrupt tar archive (bad header checksum at byte ${pos})`);
     }
-    const size = parseNumber(h, 124, 12);
+    // A pax 'size' record overrides the header's field (members over 8 GiB).
+    const size = paxSize ?? parseNumber(h, 124, 12);
     if (!Number.isSafeInteger(size) || size < 0) throw new UserError(`${L}: corrupt tar header at byte ${pos} (bad size field)`);
     const dataOff = pos + BLOCK;
     if (size > src.size - dataOff) throw new UserError(`${L}: truncated tar archive: member at byte ${pos} declares ${size} bytes but only ${src.size - dataOff} remain`);
@@ -106,7 +108,13 @@ export function listTar(src: ByteSource): TarMember[] {
     if (type === 'L') {
       longName = cstring(meta(), 0, size);
     } else if (type === 'x') {
-      paxPath = parsePax(meta()).get('path') ?? paxPath;
+      const pax = parsePax(meta());
+      paxPath = pax.get('path') ?? paxPath;
+      const ps = pax.get('size');
+      if (ps !== undefined) {
+        if (!/^\d{1,15}$/.test(ps)) throw new UserError(`${L}: corrupt pax header at byte ${pos} (size ${JSON.stringify(ps)})`);
+        paxSize = Number(ps);
+      }
     } else if (type === 'g') {
       globalPaxPath = parsePax(meta()).get('path') ?? globalPaxPath;
     } else if (type === 'K') {
@@ -115,6 +123,7 @@ export function listTar(src: ByteSource): TarMember[] {
       members.push({ name: paxPath ?? longName ?? globalPaxPath ?? name, type, size: type === '0' || type === '7' ? size : 0, offset: dataOff });
       longName = undefined;
       paxPath = undefined;
+      paxSize = undefined;
     }
     pos = next;
   }
