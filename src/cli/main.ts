@@ -4,6 +4,8 @@
 import { benchCommand } from './commands/bench.js';
 import { infoCommand } from './commands/info.js';
 import { modelsCommand } from './commands/models.js';
+import { prepareCommand } from './commands/prepare.js';
+import { trainCommand } from './commands/train.js';
 import { UserError } from '../util/errors.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -13,6 +15,8 @@ const commands: Record<string, { run: Command; help: string }> = {
   bench: { run: benchCommand, help: 'kernel benchmarks against PyTorch (imcls bench conv [--json])' },
   info: { run: infoCommand, help: 'version, backend, selected ISA path, threads' },
   models: { run: modelsCommand, help: 'the model zoo: params, GMACs, input size, published top-1/top-5 ([pattern] [--json])' },
+  train: { run: trainCommand, help: 'train a zoo model with train.py\'s flags (imcls train --help)' },
+  prepare: { run: prepareCommand, help: 'convert fashion-mnist|mnist|cifar10 raw files into image lists (PNG + train_list.txt)' },
 };
 
 function usage(): string {
