@@ -4,10 +4,13 @@ import type { Module } from '../nn/index.js';
 import { UserError } from '../util/errors.js';
 import { PUBLISHED } from './published.js';
 import { countMacs } from './macs.js';
+import { withInitialization } from './init_mode.js';
 
 export interface ModelOptions {
   /** number of classes of the final classifier (Paddle's class_dim); default 1000 */
   classDim?: number;
+  /** run the random initialisers (default true); false leaves parameters zero (shape-only build) */
+  initialize?: boolean;
 }
 
 /** Eval-time preprocessing a model expects (PADDLE_REFERENCE §2.5/§2.6). */
@@ -131,7 +134,7 @@ export function createModel(name: string, opts: ModelOptions = {}): Module {
   const e = getModelEntry(name);
   const classDim = opts.classDim ?? 1000;
   if (!Number.isInteger(classDim) || classDim < 1) throw new UserError(`class_dim must be a positive integer, got ${classDim}`);
-  return e.create({ classDim });
+  return withInitialization(opts.initialize ?? true, () => e.create({ classDim }));
 }
 
 /** Canonical model names (registration order), optionally filtered by a substring or /regex/. */
@@ -167,7 +170,7 @@ export function computeModelStats(name: string): { params: number; macs: number 
   const e = getModelEntry(name);
   const hit = computed.get(e.name);
   if (hit) return hit;
-  const model = e.create({ classDim: 1000 });
+  const model = withInitialization(false, () => e.create({ classDim: 1000 }));
   let params = 0;
   for (const p of model.parameters()) params += p.size;
   const macs = countMacs(model, e.config.inputSize);

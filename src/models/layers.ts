@@ -1,0 +1,74 @@
+// Building blocks shared by the zoo families: Paddle's `conv_bn_layer` (bias-free conv + batch norm with an
+// optional fused activation), the fc head with its explicit Uniform(±1/√fan_in) initialiser, and BN name sets.
+import { BatchNorm2d, Conv2d, Linear, Module, convDefault, fcUniform } from '../nn/index.js';
+import type { BatchNormActivation, Initializer, Padding } from '../nn/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { initializer } from './init_mode.js';
+
+export { initializer };
+
+/** Fluid's conv2d default init, Normal(0, sqrt(2/(kh·kw·C_in))) with the TOTAL input channels. */
+export function convInit(kernel: number, inChannels: number): Initializer {
+  return initializer(convDefault(kernel, kernel, inChannels));
+}
+
+export interface BnNames {
+  scale: string;
+  offset: string;
+  mean: string;
+  variance: string;
+}
+
+/** `{p}_scale`, `{p}_offset`, `{p}_mean`, `{p}_variance` — the usual Paddle BN file names. */
+export function bnNames(prefix: string, sep = '_', variance = 'variance'): BnNames {
+  return { scale: `${prefix}${sep}scale`, offset: `${prefix}${sep}offset`, mean: `${prefix}${sep}mean`, variance: `${prefix}${sep}${variance}` };
+}
+
+export interface ConvBnOptions {
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  stride?: number;
+  /** default (kernel - 1) / 2, as the zoo's conv_bn_layer */
+  padding?: Padding;
+  groups?: number;
+  act?: BatchNormActivation;
+  weightName: string;
+  bn: BnNames;
+}
+
+/** conv (no bias) → batch norm (→ act). Creates the conv weight before the BN tensors, as Paddle does. */
+export class ConvBN extends Module {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm2d;
+
+  constructor(o: ConvBnOptions) {
+    super();
+    this.conv = this.registerModule(
+      'conv',
+      new Conv2d({
+        inChannels: o.inChannels,
+        outChannels: o.outChannels,
+        kernel: o.kernel,
+        stride: o.stride ?? 1,
+        padding: o.padding ?? (o.kernel - 1) / 2,
+        groups: o.groups ?? 1,
+        weightName: o.weightName,
+        init: convInit(o.kernel, o.inChannels),
+      }),
+    );
+    this.bn = this.registerModule('bn', new BatchNorm2d({ channels: o.outChannels, names: o.bn, act: o.act ?? null }));
+  }
+
+  forward(x: Tensor): Tensor {
+    const c = this.conv.forward(x);
+    const y = this.bn.forward(c);
+    if (!c.requiresGrad && c !== x) c.free();
+    return y;
+  }
+}
+
+/** The zoo's classifier: fc with Uniform(−1/√in, 1/√in) weights and zero bias; flattens its input. */
+export function fcHead(inFeatures: number, classDim: number, weightName: string, biasName: string): Linear {
+  return new Linear({ inFeatures, outFeatures: classDim, weightName, biasName, init: initializer(fcUniform(inFeatures)) });
+}
