@@ -138,7 +138,8 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
     if (!uses.has(g) && owned.delete(g)) g.free();
     // The output's buffer is no longer needed by anyone on the tape.
     if (t !== root && !t.kept) t.free();
-    t.gradNode = null;
+    // Drop the inputs (so the graph can be collected) but remember the node was consumed: a
+    // second backward() through it must throw rather than treat it as a fresh leaf.
+    t.gradNode = { op: node.op, inputs: [], backward: null };
   }
-  if (root.gradNode !== null) root.gradNode = null;
 }
