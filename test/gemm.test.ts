@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { backendsUnderTest, expectNative } from './helpers/backends.js';
 import { nativeBackend } from '../src/backend/index.js';
+import { loadNativeAddon } from '../src/backend/native/addon.js';
 import { randomArray, relError } from './helpers/random.js';
 
 // Naive float64 oracle, independent of every backend.
@@ -34,4 +36,88 @@ for (const be of backendsUnderTest()) {
       });
     }
   }
+}
+
+// Shapes that cross the blocked kernel's boundaries: m > MC (144), k > KC (256), n not a multiple
+// of NR, n > NC (4080), tall-skinny and short-wide, plus odd strides. Sized so the float64 oracle
+// stays fast.
+const blockShapes: [number, number, number][] = [[150, 40, 260], [7, 4100, 9], [2000, 3, 20], [1, 300, 513], [97, 33, 1]];
+for (const be of backendsUnderTest()) {
+  for (const [m, n, k] of blockShapes) {
+    for (const tA of [false, true]) for (const tB of [false, true]) for (const [alpha, beta] of [[1, 0], [0.75, -1.5]] as const) {
+      test(`${be.name} gemm blocks m=${m} n=${n} k=${k} tA=${tA} tB=${tB} alpha=${alpha} beta=${beta}`, () => {
+        const lda = (tA ? m : k) + 5, ldb = (tB ? k : n) + 3, ldc = n + 1;
+        const a = randomArray((tA ? k : m) * lda, 11), b = randomArray((tB ? n : k) * ldb, 12), c = randomArray(m * ldc, 13);
+        const want = oracle(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        const got = c.slice();
+        be.gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, got, ldc);
+        assert.ok(relError(got, want) < 1e-5, `rel error ${relError(got, want)}`);
+      });
+    }
+  }
+
+  test(`${be.name} gemm beta=0 ignores NaN in C, and leaves the padding between rows alone`, () => {
+    const m = 40, n = 50, k = 300, ldc = n + 4;
+    const a = randomArray(m * k, 21), b = randomArray(k * n, 22);
+    const c = new Float32Array(m * ldc).fill(Number.NaN);
+    for (let i = 0; i < m; i++) for (let j = n; j < ldc; j++) c[i * ldc + j] = 7;
+    be.gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, ldc);
+    const want = oracle(false, false, m, n, k, 1, a, k, b, n, 0, new Float32Array(m * ldc), ldc);
+    for (let i = 0; i < m; i++) for (let j = n; j < ldc; j++) { want[i * ldc + j] = 7; }
+    assert.ok(relError(c, want) < 1e-5, `rel error ${relError(c, want)}`);
+  });
+
+  test(`${be.name} gemm alpha=0 or k=0 only scales C by beta`, () => {
+    const m = 9, n = 11, a = randomArray(m * 4, 31), b = randomArray(4 * n, 32), c0 = randomArray(m * n, 33);
+    const c1 = c0.slice();
+    be.gemm(false, false, m, n, 4, 0, a, 4, b, n, 0.5, c1, n);
+    assert.deepEqual(Array.from(c1), Array.from(c0, (v) => Math.fround(v * 0.5)));
+    const c2 = c0.slice();
+    be.gemm(false, false, m, n, 0, 1, a, 1, b, n, 0, c2, n);
+    assert.ok(c2.every((v) => v === 0));
+  });
+}
+
+// Every ISA path this CPU can run, each in a child process (the path is chosen once at load):
+// IMCLS_ISA lowers it. The child checks a few shapes (one large enough to use the thread pool)
+// against a float64 oracle and reports the kernel it ran plus the worst relative error.
+const childScript = (backendUrl: string, addonUrl: string): string => `
+import { nativeBackend } from ${JSON.stringify(backendUrl)};
+import { loadNativeAddon } from ${JSON.stringify(addonUrl)};
+const be = nativeBackend();
+const addon = loadNativeAddon().addon;
+let s = 7;
+const rnd = (n) => Float32Array.from({ length: n }, () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2147483648 - 1; });
+let worst = 0;
+for (const [m, n, k, tA, tB, beta] of [[37, 45, 300, false, false, 0], [150, 20, 70, true, false, 1], [13, 29, 5, false, true, -0.5], [200, 130, 260, true, true, 0.25]]) {
+  const lda = tA ? m : k, ldb = tB ? k : n;
+  const a = rnd(m * k), b = rnd(k * n), c = rnd(m * n), got = c.slice();
+  be.gemm(tA, tB, m, n, k, 1.5, a, lda, b, ldb, beta, got, n);
+  let d = 0, sc = 1;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let acc = 0;
+    for (let p = 0; p < k; p++) acc += (tA ? a[p * lda + i] : a[i * lda + p]) * (tB ? b[j * ldb + p] : b[p * ldb + j]);
+    const w = 1.5 * acc + (beta === 0 ? 0 : beta * c[i * n + j]);
+    d = Math.max(d, Math.abs(got[i * n + j] - w)); sc = Math.max(sc, Math.abs(w));
+  }
+  worst = Math.max(worst, d / sc);
+}
+console.log(JSON.stringify({ isa: addon.info().isa, kernel: addon.gemmInfo().kernel, worst }));
+`;
+
+const detected = loadNativeAddon().addon?.info().detectedIsa;
+const isaPaths = detected === 'avx512' ? ['baseline', 'avx2', 'avx512'] : detected === 'avx2' ? ['baseline', 'avx2'] : ['baseline'];
+for (const isa of isaPaths) {
+  test(`native gemm under IMCLS_ISA=${isa} (child process)`, { skip: detected === undefined ? 'native addon not loaded' : false }, () => {
+    const script = childScript(new URL('../src/backend/index.js', import.meta.url).href,
+      new URL('../src/backend/native/addon.js', import.meta.url).href);
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, IMCLS_ISA: isa, IMCLS_BACKEND: 'native' }, encoding: 'utf8', timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { isa: string; kernel: string; worst: number };
+    assert.equal(out.isa, isa);
+    assert.equal(out.kernel, isa);
+    assert.ok(out.worst < 1e-5, `${isa}: rel error ${out.worst}`);
+  });
 }

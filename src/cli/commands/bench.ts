@@ -1,12 +1,15 @@
 // `imcls bench <name> [--json] [--batch N] [--reps N]`: kernel benchmarks, one line per subcommand.
 import { runConvBench } from '../../../bench/conv.js';
+import { gemmBenchCommand } from '../../../bench/gemm.js';
 import { UserError } from '../../util/errors.js';
 
-interface BenchOptions { json: boolean; batch?: number; reps?: number }
+// argv: the flags after the benchmark name, for benchmarks that parse their own (gemm --size N).
+interface BenchOptions { json: boolean; batch?: number; reps?: number; argv: string[] }
 
 // One line per benchmark (keep sorted).
 const benches: Record<string, { run: (o: BenchOptions) => Promise<unknown>; help: string }> = {
   conv: { run: (o) => runConvBench(o), help: 'ResNet50 convolutions (fwd + bwd-data + bwd-weight), batch 16, vs PyTorch' },
+  gemm: { run: (o) => gemmBenchCommand(o.argv), help: 'SGEMM GFLOP/s vs peak and torch.mm (--size N [--threads T] [--shape MxNxK] [--json])' },
 };
 
 function intFlag(argv: string[], name: string): number | undefined {
@@ -26,7 +29,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
   }
   const b = benches[name];
   if (!b) throw new UserError(`unknown benchmark '${name}' (try: ${Object.keys(benches).join(', ')})`);
-  const opts: BenchOptions = { json: rest.includes('--json') };
+  const opts: BenchOptions = { json: rest.includes('--json'), argv: rest };
   const batch = intFlag(rest, '--batch');
   const reps = intFlag(rest, '--reps');
   if (batch !== undefined) opts.batch = batch;
