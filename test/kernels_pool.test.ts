@@ -102,7 +102,7 @@ test('pool hand-checked: ceil mode adds the partial last window (5x5, k2 s2)', (
     assert.deepEqual(ex, [3, 5, 6.5, 13, 15, 16.5, 20.5, 22.5, 24], be.name);
     // inclusive divides by kh*kw = 4 even where the window hangs past the image (Paddle)
     const inc = run(be, 'avg', [1, 1, 5, 5], x, { kernel: 2, stride: 2, ceilMode: true, exclusive: false }).y;
-    assert.deepEqual(inc, [3, 5, 13 / 4, 13, 15, 33 / 4, 41 / 4, 45 / 4, 6], be.name);
+    assert.deepEqual(inc, [3, 5, 13 / 4, 13, 15, 33 / 4, 41 / 4, 45 / 4, 6], `${be.name}: inclusive averaging divides by kh*kw (Paddle's pool_size), not by the cells inside the padded border`);
   }
 });
 
@@ -136,7 +136,7 @@ test('pool kernels match the oracle on every geometry variant, every backend (fo
           be.avgPool2dForward(g, x, y);
           be.avgPool2dBackward(g, dy, dx);
         }
-        assert.ok(relError(y, o.y) < 1e-6, `forward ${tag}`);
+        assert.ok(relError(y, o.y) < 1e-6, `forward ${tag} (exclusive: valid cells; inclusive: kh*kw)`);
         assert.ok(relError(dx, o.dx) < 1e-6, `backward ${tag}`);
         seed += 2;
       }
