@@ -2,6 +2,7 @@
 import { getBackend } from '../../backend/index.js';
 import { needsGrad, record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { unaryOp } from './elementwise.js';
 import { assertFloat, emptyLike } from './util.js';
 
@@ -30,6 +31,7 @@ export function hardSigmoid(x: Tensor, slope = 0.2, offset = 0.5): Tensor {
   be.axpby(slope / 0.2, x.values, 1, z.values);
   const out = emptyLike(x.shape);
   be.unary('hard_sigmoid', z.values, out.values, 0);
+  traceOp('hard_sigmoid', [x], out, { slope, offset });
   if (!needsGrad(x)) {
     z.free();
     return out;

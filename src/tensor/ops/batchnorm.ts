@@ -5,6 +5,7 @@ import { getBackend } from '../../backend/index.js';
 import { needsGrad, record } from '../autograd.js';
 import { allocF32, releaseF32 } from '../buffer_pool.js';
 import type { Tensor } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { assertFloat, emptyLike } from './util.js';
 
 export interface BatchNormOptions {
@@ -28,6 +29,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
   const out = emptyLike(x.shape);
 
   if (opts.training) {
+    traceOp('batch_norm_train', [x, gamma, beta, runningMean, runningVar], out, { eps });
     const saveMean = allocF32(c);
     const saveInvStd = allocF32(c);
     const batchVar = allocF32(c);
@@ -71,6 +73,7 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: T
   }
   be.channelAffine(n, c, hw, x.values, scale, shift, 'none', out.values);
   releaseF32(shift);
+  traceOp('batch_norm', [x, gamma, beta, runningMean, runningVar], out, { eps });
   if (!needsGrad(x, gamma, beta)) {
     releaseF32(inv);
     releaseF32(scale);

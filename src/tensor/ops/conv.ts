@@ -4,6 +4,7 @@ import type { Conv2dGeometry } from '../../backend/backend.js';
 import { getBackend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { assertFloat, emptyLike, pair, padding4 } from './util.js';
 
 export interface Conv2dOpOptions {
@@ -48,6 +49,7 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   const out = emptyLike([g.n, g.k, g.oh, g.ow]);
   be.conv2dForward(g, x.values, w.values, bias ? bias.values : null, out.values);
   const inputs = bias ? [x, w, bias] : [x, w];
+  traceOp('conv2d', inputs, out, { ...g });
   return record(out, 'conv2d', inputs, (gy) => {
     let gx: Tensor | null = null;
     if (x.requiresGrad) {

@@ -5,6 +5,7 @@ import { getBackend } from '../../backend/index.js';
 import { needsGrad, record } from '../autograd.js';
 import { allocF32, releaseF32 } from '../buffer_pool.js';
 import type { Tensor } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { scale } from './elementwise.js';
 import { assertFloat, emptyLike } from './util.js';
 
@@ -27,6 +28,7 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions): Tensor {
   const be = getBackend();
   const out = emptyLike(x.shape);
   be.binary('mul', x.values, [x.size], mask, [x.size], out.values, [x.size]);
+  traceOp('dropout_train', [x], out);
   if (!needsGrad(x)) {
     releaseF32(mask);
     return out;

@@ -4,6 +4,7 @@ import type { BinaryOp, UnaryOp } from '../../backend/backend.js';
 import { getBackend } from '../../backend/index.js';
 import { needsGrad, record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { assertFloat, broadcastShapes, emptyLike, padShape, sumTo } from './util.js';
 
 /** out = a op b (broadcast); a kernel call, no tape. */
@@ -13,6 +14,7 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
   const out = emptyLike(shape);
   getBackend().binary(op, a.values, padShape(a.shape, shape.length), b.values, padShape(b.shape, shape.length), out.values, shape);
+  traceOp(op, [a, b], out);
   return out;
 }
 
@@ -82,6 +84,7 @@ export function scale(x: Tensor, s: number): Tensor {
   const out = emptyLike(x.shape);
   be.fill(out.values, 0);
   be.axpby(s, x.values, 1, out.values);
+  traceOp('scale', [x], out, { s });
   return record(out, 'scale', [x], (gy) => {
     const gx = emptyLike(x.shape);
     be.fill(gx.values, 0);
@@ -97,6 +100,7 @@ export function addScalar(x: Tensor, s: number): Tensor {
   const out = emptyLike(x.shape);
   be.fill(out.values, s);
   be.axpby(1, x.values, 1, out.values);
+  traceOp('add_scalar', [x], out, { s });
   return record(out, 'addScalar', [x], (gy) => [gy]);
 }
 
@@ -106,6 +110,7 @@ export function unaryOp(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
   const be = getBackend();
   const out = emptyLike(x.shape);
   be.unary(op, x.values, out.values, alpha);
+  traceOp(op, [x], out, { alpha });
   if (!needsGrad(x)) return out;
   return record(out, op, [x], (gy) => {
     const gx = emptyLike(x.shape);

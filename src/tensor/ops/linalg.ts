@@ -3,6 +3,7 @@
 import { getBackend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { assertFloat, emptyLike } from './util.js';
 
 /** [m, k] @ [k, n] -> [m, n]. */
@@ -18,6 +19,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const be = getBackend();
   const out = emptyLike([m, n]);
   be.gemm(false, false, m, n, k, 1, a.values, k, b.values, n, 0, out.values, n);
+  traceOp('matmul', [a, b], out);
   return record(out, 'matmul', [a, b], (gy) => {
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
@@ -53,6 +55,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   }
   be.gemm(false, false, n, fout, fin, 1, x.values, fin, w.values, fout, b ? 1 : 0, out.values, fout);
   const inputs = b ? [x, w, b] : [x, w];
+  traceOp('linear', inputs, out);
   return record(out, 'linear', inputs, (gy) => {
     const grads: (Tensor | null)[] = [null, null];
     if (x.requiresGrad) {

@@ -7,6 +7,7 @@ import { getBackend } from '../../backend/index.js';
 import { needsGrad, record } from '../autograd.js';
 import { allocF32, releaseF32 } from '../buffer_pool.js';
 import type { Tensor } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { assertFloat, emptyLike, pair, padding4 } from './util.js';
 
 export interface Pool2dOpOptions {
@@ -49,6 +50,7 @@ export function maxPool2d(x: Tensor, opts: Pool2dOpOptions): Tensor {
   const out = emptyLike([g.n, g.c, g.oh, g.ow]);
   let argmax: Int32Array | null = new Int32Array(out.size);
   be.maxPool2dForward(g, x.values, out.values, argmax);
+  traceOp('max_pool2d', [x], out, { ...g, ceilMode: opts.ceilMode ?? false });
   if (!needsGrad(x)) return out;
   return record(out, 'max_pool2d', [x], (gy) => {
     const gx = emptyLike(x.shape);
@@ -58,10 +60,11 @@ export function maxPool2d(x: Tensor, opts: Pool2dOpOptions): Tensor {
   });
 }
 
-function avgPoolWith(x: Tensor, g: Pool2dGeometry, op: string): Tensor {
+function avgPoolWith(x: Tensor, g: Pool2dGeometry, op: string, ceilMode = false): Tensor {
   const be = getBackend();
   const out = emptyLike([g.n, g.c, g.oh, g.ow]);
   be.avgPool2dForward(g, x.values, out.values);
+  traceOp(op, [x], out, { ...g, ceilMode });
   return record(out, op, [x], (gy) => {
     const gx = emptyLike(x.shape);
     be.avgPool2dBackward(g, gy.values, gx.values);
@@ -71,7 +74,7 @@ function avgPoolWith(x: Tensor, g: Pool2dGeometry, op: string): Tensor {
 
 export function avgPool2d(x: Tensor, opts: AvgPool2dOpOptions): Tensor {
   assertFloat(x, 'avgPool2d');
-  return avgPoolWith(x, pool2dGeometry(x.shape, opts), 'avg_pool2d');
+  return avgPoolWith(x, pool2dGeometry(x.shape, opts), 'avg_pool2d', opts.ceilMode ?? false);
 }
 
 /** Average over each whole plane: [N, C, H, W] -> [N, C, 1, 1]. */
@@ -121,6 +124,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number, numbe
   const be = getBackend();
   const out = emptyLike([n, c, oh, ow]);
   be.gemm(false, true, n * c, ohw, hw, 1, x.values, hw, p, hw, 0, out.values, ohw);
+  traceOp('adaptive_avg_pool2d_uneven', [x], out, { oh, ow });
   if (!needsGrad(x)) {
     releaseF32(p);
     return out;

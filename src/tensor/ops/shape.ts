@@ -3,6 +3,7 @@
 import { getBackend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import { Tensor, shapeSize } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { allocF32 } from '../buffer_pool.js';
 import { assertFloat, emptyLike, filled, normAxis, stridesOf } from './util.js';
 
@@ -25,6 +26,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (shapeSize(s) !== x.size) throw new RangeError(`reshape: cannot reshape [${x.shape.join(', ')}] to [${shape.join(', ')}]`);
   const out = copyOf(x, s);
+  traceOp('reshape', [x], out, { shape: s });
   return record(out, 'reshape', [x], (gy) => [copyOf(gy, x.shape)]);
 }
 
@@ -51,6 +53,7 @@ export function transpose(x: Tensor, perm: readonly number[]): Tensor {
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   const out = permuteRaw(x, perm);
+  traceOp('transpose', [x], out, { perm });
   return record(out, 'transpose', [x], (gy) => [permuteRaw(gy, inverse)]);
 }
 export const permute = transpose;
@@ -86,6 +89,7 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
   }
   const out = emptyLike(outShape);
   boxCopy(x.values, x.shape, out.values, outShape, begin, true);
+  traceOp('slice', [x], out, { begin });
   return record(out, 'slice', [x], (gy) => {
     const gx = filled(x.shape, 0);
     boxCopy(gy.values, outShape, gx.values, x.shape, begin, false);
@@ -118,6 +122,7 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
     boxCopy(t.values, t.shape, out.values, outShape, begin, false);
     at += t.shape[ax]!;
   }
+  traceOp('concat', tensors, out, { axis: ax });
   return record(out, 'concat', tensors, (gy) =>
     tensors.map((t, i) => {
       if (!t.requiresGrad) return null;
@@ -168,6 +173,7 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
   }
   const out = filled(outShape, value);
   boxCopy(x.values, x.shape, out.values, outShape, begin, false);
+  traceOp('pad', [x], out, { pads: [...pads], value });
   return record(out, 'pad', [x], (gy) => {
     const gx = emptyLike(x.shape);
     boxCopy(gy.values, outShape, gx.values, x.shape, begin, true);

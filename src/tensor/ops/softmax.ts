@@ -3,6 +3,7 @@
 import { getBackend } from '../../backend/index.js';
 import { needsGrad, record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
+import { traceOp } from '../trace.js';
 import { transpose } from './shape.js';
 import { assertFloat, emptyLike, normAxis } from './util.js';
 
@@ -12,6 +13,7 @@ function lastAxis(x: Tensor, log: boolean): Tensor {
   const be = getBackend();
   const out = emptyLike(x.shape);
   be.softmax(rows, cols, x.values, out.values, log);
+  traceOp(log ? 'log_softmax' : 'softmax', [x], out);
   return record(out, log ? 'log_softmax' : 'softmax', [x], (gy) => {
     const gx = emptyLike(x.shape);
     be.softmaxBackward(rows, cols, out.values, gy.values, gx.values, log);
