@@ -31,6 +31,43 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
+/**
+ * A zlib stream of stored (uncompressed) deflate blocks: no compressor call at all, which is what
+ * makes writing tens of thousands of tiny images cheap; the file system block dominates their size.
+ */
+export function zlibStored(raw: Uint8Array): Uint8Array {
+  const MAX = 65535;
+  const blocks = Math.max(1, Math.ceil(raw.length / MAX));
+  const out = new Uint8Array(2 + raw.length + 5 * blocks + 4);
+  out[0] = 0x78;
+  out[1] = 0x01;
+  let o = 2;
+  for (let b = 0; b < blocks; b++) {
+    const start = b * MAX;
+    const len = Math.min(MAX, raw.length - start);
+    out[o] = b === blocks - 1 ? 1 : 0;
+    out[o + 1] = len & 0xff;
+    out[o + 2] = len >>> 8;
+    out[o + 3] = ~len & 0xff;
+    out[o + 4] = (~len >>> 8) & 0xff;
+    out.set(raw.subarray(start, start + len), o + 5);
+    o += 5 + len;
+  }
+  let a = 1;
+  let bsum = 0;
+  for (let i = 0; i < raw.length; i++) {
+    a = (a + raw[i]!) % 65521;
+    bsum = (bsum + a) % 65521;
+  }
+  const adler = ((bsum << 16) | a) >>> 0;
+  out[o] = adler >>> 24;
+  out[o + 1] = (adler >>> 16) & 0xff;
+  out[o + 2] = (adler >>> 8) & 0xff;
+  out[o + 3] = adler & 0xff;
+  return out;
+}
+
+/** level 0 writes stored blocks without calling zlib; 1..9 compress with zlib. */
 export function encodePng(img: Image, level = 6): Buffer {
   const { width, height, channels } = img;
   const colorType = channels === 1 ? 0 : channels === 3 ? 2 : channels === 4 ? 6 : -1;
@@ -44,6 +81,6 @@ export function encodePng(img: Image, level = 6): Buffer {
   const rowBytes = width * channels;
   const raw = new Uint8Array((rowBytes + 1) * height);
   for (let y = 0; y < height; y++) raw.set(img.data.subarray(y * rowBytes, (y + 1) * rowBytes), y * (rowBytes + 1) + 1);
-  const idat = deflateSync(raw, { level });
+  const idat = level === 0 ? zlibStored(raw) : deflateSync(raw, { level });
   return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
 }

@@ -1,7 +1,7 @@
 // `imcls prepare <dataset>`: converts raw dataset files (IDX, CIFAR binary batches) into the seed's
 // layout — PNG images, train_list.txt, val_list.txt and label_list.txt (`<id> <name>`) — so every
-// later command reads them like ImageNet. Images are written with a direct PNG encoder (one zlib
-// call each); a marker written last makes a complete output recognisable, and a second run skips it.
+// later command reads them like ImageNet. Images are written with a direct PNG encoder
+// (stored deflate blocks, no compressor call); a marker written last makes a complete output recognisable, and a second run skips it.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
@@ -121,7 +121,7 @@ function writeSplit(out: string, split: 'train' | 'val', ds: PixelDataset, progr
   // 10x slower per file on this kind of file system (they serialise in the kernel anyway).
   for (let i = 0; i < n; i++) {
     const rel = imagePath(split, i, n);
-    const png = encodePng({ data: ds.pixels.subarray(i * sz, (i + 1) * sz), width: ds.width, height: ds.height, channels: ds.channels }, 6);
+    const png = encodePng({ data: ds.pixels.subarray(i * sz, (i + 1) * sz), width: ds.width, height: ds.height, channels: ds.channels }, 0);
     writeFileSync(join(out, rel), png);
     lines[i] = `${rel} ${ds.labels[i]}\n`;
     progress(1);
