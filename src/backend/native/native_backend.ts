@@ -27,5 +27,59 @@ export class NativeBackend extends ReferenceBackend implements Backend {
     if (convD) this.conv2dBackwardData = (g, dy, w, dx) => { convD(g, dy, w, dx); };
     const convW = a['conv2dBackwardWeight'];
     if (convW) this.conv2dBackwardWeight = (g, x, dy, dw, db) => { convW(g, x, dy, dw, db); };
+    // Pools, batch norm, elementwise, softmax/cross-entropy, top-k, optimizers (native/kernels/*.cc).
+    const mpF = a['maxPool2dForward'];
+    if (mpF) this.maxPool2dForward = (g, x, y, am) => { mpF(g, x, y, am); };
+    const mpB = a['maxPool2dBackward'];
+    if (mpB) this.maxPool2dBackward = (g, dy, am, dx) => { mpB(g, dy, am, dx); };
+    const apF = a['avgPool2dForward'];
+    if (apF) this.avgPool2dForward = (g, x, y) => { apF(g, x, y); };
+    const apB = a['avgPool2dBackward'];
+    if (apB) this.avgPool2dBackward = (g, dy, dx) => { apB(g, dy, dx); };
+    const bnF = a['batchNormTrainForward'];
+    if (bnF) {
+      this.batchNormTrainForward = (n, c, hw, x, gamma, beta, eps, y, sm, si, bv) => { bnF(n, c, hw, x, gamma, beta, eps, y, sm, si, bv); };
+    }
+    const bnB = a['batchNormBackward'];
+    if (bnB) {
+      this.batchNormBackward = (n, c, hw, x, dy, gamma, sm, si, dx, dg, db) => { bnB(n, c, hw, x, dy, gamma, sm, si, dx, dg, db); };
+    }
+    const aff = a['channelAffine'];
+    if (aff) this.channelAffine = (n, c, hw, x, scale, shift, act, y) => { aff(n, c, hw, x, scale, shift, act, y); };
+    const un = a['unary'];
+    if (un) this.unary = (op, x, y, alpha) => { un(op, x, y, alpha); };
+    const unB = a['unaryBackward'];
+    if (unB) this.unaryBackward = (op, x, y, dy, dx, alpha) => { unB(op, x, y, dy, dx, alpha); };
+    const bin = a['binary'];
+    if (bin) this.binary = (op, av, as, bv, bs, out, os) => { bin(op, av, as, bv, bs, out, os); };
+    const axpby = a['axpby'];
+    if (axpby) {
+      this.axpby = (s, x, t, y) => {
+        if (x.length !== y.length) throw new RangeError(`axpby: lengths ${x.length} and ${y.length} differ`);
+        axpby(s, x, t, y);
+      };
+    }
+    const fill = a['fill'];
+    if (fill) this.fill = (y, v) => { if (y.length < 4096) y.fill(v); else fill(y, v); };
+    const sts = a['sumToShape'];
+    if (sts) this.sumToShape = (src, ss, dst, ds) => { sts(src, ss, dst, ds); };
+    const red = a['reduceAxis'];
+    if (red) this.reduceAxis = (op, outer, axis, inner, x, y, am) => { red(op, outer, axis, inner, x, y, am); };
+    const sc = a['stridedCopy'];
+    if (sc) this.stridedCopy = (src, so, ss, dst, dof, ds, shape) => { sc(src, so, ss, dst, dof, ds, shape); };
+    const smx = a['softmax'];
+    if (smx) this.softmax = (rows, cols, x, y, log) => { smx(rows, cols, x, y, log); };
+    const smxB = a['softmaxBackward'];
+    if (smxB) this.softmaxBackward = (rows, cols, y, dy, dx, log) => { smxB(rows, cols, y, dy, dx, log); };
+    const xent = a['softmaxCrossEntropy'];
+    if (xent) this.softmaxCrossEntropy = (rows, cols, logits, t, loss, prob) => { xent(rows, cols, logits, t, loss, prob); };
+    const topk = a['topk'];
+    if (topk) this.topk = (rows, cols, x, k, values, indices) => { topk(rows, cols, x, k, values, indices); };
+    const sgd = a['sgdMomentum'];
+    if (sgd) this.sgdMomentum = (p, g, v, lr, mu, l2, nesterov) => { sgd(p, g, v, lr, mu, l2, nesterov); };
+    const adam = a['adam'];
+    if (adam) this.adam = (p, g, m, v, lr, b1, b2, eps, step, l2, wd) => { adam(p, g, m, v, lr, b1, b2, eps, step, l2, wd); };
+    const rms = a['rmsprop'];
+    if (rms) this.rmsprop = (p, g, ms, mom, lr, rho, eps, mu, l2) => { rms(p, g, ms, mom, lr, rho, eps, mu, l2); };
   }
 }
