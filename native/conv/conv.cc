@@ -1,14 +1,15 @@
 // Convolution forward, backward-data and backward-weight over NCHW / OIHW.
 //
-// Everything but depthwise lowers to GEMM. Images are processed in chunks of nb: the column
-// matrix of a chunk is [cg*kh*kw, nb*oh*ow], so late layers with small feature maps (7x7) still
-// give the GEMM a wide N instead of 49 columns per call. A chunk of one image with a 1x1
-// stride-1 unpadded kernel needs no column matrix at all (the image is one). The GEMM owns the
-// parallelism (it is always called from this thread); the memory-bound im2col / col2im /
-// gather / scatter passes run under parallel_for. Depthwise convolutions use direct kernels
-// (conv_depthwise.cc).
+// Everything but depthwise lowers to GEMM. The output columns (images x output pixels) are cut
+// into tiles and the pool runs one tile per task: im2col of the tile into a per-thread buffer
+// that stays in cache, then a single-threaded GEMM against weights packed once per call
+// (sgemm_pack_a). 1x1 stride-1 unpadded convolutions use the image itself as the column matrix.
+// Backward-data owns whole images per task (col2im of neighbouring row tiles overlaps);
+// backward-weight gives each worker its own partial dW, summed at the end. Depthwise
+// convolutions use direct kernels (conv_depthwise.cc).
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "args.h"
@@ -56,7 +57,7 @@ void require_len(const Napi::CallbackInfo& info, size_t i, int64_t need, const c
 
 // ---- scratch ----------------------------------------------------------------------------
 
-// Growable per-thread scratch, kept between calls so a training step allocates nothing.
+// Growable per-thread scratch (pool threads are persistent), so a training step allocates nothing.
 static float* scratch(std::vector<float>& v, int64_t n) {
   if (static_cast<int64_t>(v.size()) < n) {
     v.clear();
@@ -65,19 +66,75 @@ static float* scratch(std::vector<float>& v, int64_t n) {
   }
   return v.data();
 }
-static thread_local std::vector<float> t_col, t_tmp;
+static thread_local std::vector<float> t_col, t_tmp, t_packed;
 
-// Images per chunk: enough columns for an efficient GEMM, without letting the column matrix grow
-// past a few tens of MB.
-static int64_t chunk_images(const ConvGeom& g) {
+// ---- tiling -----------------------------------------------------------------------------
+//
+// The output columns (images x output pixels) are cut into tiles; one pool task handles one
+// tile: im2col of just that tile into a per-thread buffer that stays in cache, then a
+// single-threaded GEMM against the weights packed once per call. Large feature maps are cut
+// into runs of output rows inside one image; small ones (late layers) into runs of whole images
+// so each GEMM still gets a few hundred columns.
+
+struct Tiling {
+  bool within_image;      // tiles are output-row ranges of one image
+  int64_t rows_per_tile;  // when within_image
+  int64_t tiles_per_image;
+  int64_t images_per_tile;  // when !within_image
+  int64_t ntiles;
+};
+
+static Tiling make_tiling(const ConvGeom& g) {
+  const int64_t threads = ThreadPool::instance().size();
   const int64_t ohw = std::max<int64_t>(1, g.ohw());
-  const int64_t want_cols = 3136;
-  int64_t nb = std::max<int64_t>(1, (want_cols + ohw - 1) / ohw);
-  const int64_t max_floats = int64_t{8} << 20;
-  const int64_t rows = std::max(g.kk(), g.kg());
-  while (nb > 1 && rows * nb * ohw > max_floats) --nb;
-  return std::min(nb, std::max<int64_t>(1, g.n));
+  // About 4 MB of column matrix per tile: written and read back while still in L2/L3.
+  const int64_t target = std::min<int64_t>(4096, std::max<int64_t>(256, (int64_t{1} << 20) / std::max<int64_t>(1, g.kk())));
+  Tiling t{};
+  if (ohw >= target || g.n == 1) {
+    t.within_image = true;
+    t.rows_per_tile = std::max<int64_t>(1, std::min(g.oh, target / std::max<int64_t>(1, g.ow)));
+    t.tiles_per_image = (g.oh + t.rows_per_tile - 1) / t.rows_per_tile;
+    t.images_per_tile = 1;
+    t.ntiles = g.n * t.tiles_per_image;
+  } else {
+    int64_t ntiles = std::max<int64_t>((g.n * ohw + target - 1) / target, std::min(g.n, threads));
+    if (ntiles < g.n && ntiles % threads != 0) ntiles = std::min(g.n, (ntiles + threads - 1) / threads * threads);
+    t.within_image = false;
+    t.images_per_tile = (g.n + ntiles - 1) / ntiles;
+    t.ntiles = (g.n + t.images_per_tile - 1) / t.images_per_tile;
+    t.rows_per_tile = g.oh;
+    t.tiles_per_image = 1;
+  }
+  return t;
 }
+
+struct Tile {
+  int64_t img0, nimg, oy0, oy1;
+  int64_t cols_per_image(const ConvGeom& g) const { return (oy1 - oy0) * g.ow; }
+  int64_t cols(const ConvGeom& g) const { return nimg * cols_per_image(g); }
+};
+
+static Tile tile_at(const ConvGeom& g, const Tiling& t, int64_t i) {
+  if (t.within_image) {
+    const int64_t img = i / t.tiles_per_image, r = i % t.tiles_per_image;
+    return {img, 1, r * t.rows_per_tile, std::min(g.oh, (r + 1) * t.rows_per_tile)};
+  }
+  const int64_t img0 = i * t.images_per_tile;
+  return {img0, std::min(t.images_per_tile, g.n - img0), 0, g.oh};
+}
+
+// Runs fn(i) for i in [0, n): over the pool when there is enough work for every thread, else
+// inline (then the GEMMs inside are free to use the pool themselves).
+static void run_tasks(int64_t n, const std::function<void(int64_t)>& fn) {
+  ThreadPool& pool = ThreadPool::instance();
+  if (n >= pool.size() && pool.size() > 1) {
+    pool.run(static_cast<int>(n), [&](int i) { fn(i); });
+  } else {
+    for (int64_t i = 0; i < n; ++i) fn(i);
+  }
+}
+
+static bool gemm_threaded() { return !ThreadPool::inside_task(); }
 
 // ---- im2col / col2im --------------------------------------------------------------------
 
@@ -89,13 +146,13 @@ static inline void valid_range(int64_t ow, int64_t w, int64_t s, int64_t off, in
   hi = std::max(lo, std::min(hi, ow));
 }
 
-// One row (ci, ky, kx) of one image's column matrix: dst[oy*ow + ox].
-static void im2col_row(const ConvGeom& g, const float* plane, int64_t ky, int64_t kx, float* dst) {
+// Output rows [oy0, oy1) of row (ky, kx) of one input plane's column matrix: dst[(oy-oy0)*ow + ox].
+static void im2col_rows(const ConvGeom& g, const float* plane, int64_t ky, int64_t kx, int64_t oy0, int64_t oy1, float* dst) {
   const int64_t off = kx * g.dw - g.pl;
   int64_t lo, hi;
   valid_range(g.ow, g.w, g.sw, off, lo, hi);
-  for (int64_t oy = 0; oy < g.oh; ++oy) {
-    float* d = dst + oy * g.ow;
+  for (int64_t oy = oy0; oy < oy1; ++oy) {
+    float* d = dst + (oy - oy0) * g.ow;
     const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
     if (iy < 0 || iy >= g.h) {
       std::memset(d, 0, sizeof(float) * g.ow);
@@ -112,76 +169,81 @@ static void im2col_row(const ConvGeom& g, const float* plane, int64_t ky, int64_
   }
 }
 
-// Column matrix of images [n0, n0+nb), group channels [c0, c0+cg): col[kk, nb*ohw].
-static void im2col(const ConvGeom& g, const float* x, int64_t n0, int64_t nb, int64_t c0, float* col) {
-  const int64_t kk = g.kk(), ohw = g.ohw(), ld = nb * ohw, khw = g.kh * g.kw;
-  parallel_for(kk * nb, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, ohw)), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t row = t / nb, img = t % nb;
-      const int64_t ci = row / khw, ky = (row / g.kw) % g.kh, kx = row % g.kw;
-      const float* plane = x + ((n0 + img) * g.c + c0 + ci) * g.hw();
-      im2col_row(g, plane, ky, kx, col + row * ld + img * ohw);
+// Column matrix of a tile for group channels [c0, c0+cg): col[kk, tile cols], images side by side.
+static void im2col_tile(const ConvGeom& g, const float* x, const Tile& t, int64_t c0, float* col) {
+  const int64_t kk = g.kk(), cpi = t.cols_per_image(g), ld = t.cols(g), khw = g.kh * g.kw;
+  for (int64_t row = 0; row < kk; ++row) {
+    const int64_t ci = row / khw, ky = (row / g.kw) % g.kh, kx = row % g.kw;
+    for (int64_t i = 0; i < t.nimg; ++i) {
+      const float* plane = x + ((t.img0 + i) * g.c + c0 + ci) * g.hw();
+      im2col_rows(g, plane, ky, kx, t.oy0, t.oy1, col + row * ld + i * cpi);
     }
-  });
+  }
 }
 
-// Adjoint of im2col: dx planes of the chunk's group channels are overwritten with the sum of
-// their column entries. Each task owns one (image, channel) plane, so there are no races.
-static void col2im(const ConvGeom& g, const float* col, int64_t n0, int64_t nb, int64_t c0, float* dx) {
-  const int64_t cg = g.cg(), ohw = g.ohw(), ld = nb * ohw, khw = g.kh * g.kw;
-  parallel_for(cg * nb, 1, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t ci = t / nb, img = t % nb;
-      float* plane = dx + ((n0 + img) * g.c + c0 + ci) * g.hw();
-      std::memset(plane, 0, sizeof(float) * g.hw());
-      for (int64_t ky = 0; ky < g.kh; ++ky) {
-        for (int64_t kx = 0; kx < g.kw; ++kx) {
-          const float* src = col + ((ci * khw) + ky * g.kw + kx) * ld + img * ohw;
-          const int64_t off = kx * g.dw - g.pl;
-          int64_t lo, hi;
-          valid_range(g.ow, g.w, g.sw, off, lo, hi);
-          for (int64_t oy = 0; oy < g.oh; ++oy) {
-            const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
-            if (iy < 0 || iy >= g.h) continue;
-            float* d = plane + iy * g.w + off;
-            const float* s = src + oy * g.ow;
-            if (g.sw == 1) {
-              for (int64_t ox = lo; ox < hi; ++ox) d[ox] += s[ox];
-            } else {
-              for (int64_t ox = lo; ox < hi; ++ox) d[ox * g.sw] += s[ox];
-            }
-          }
+// Adjoint of im2col_tile: accumulates the tile's column entries into dx (caller zeroes dx).
+static void col2im_tile(const ConvGeom& g, const float* col, const Tile& t, int64_t c0, float* dx) {
+  const int64_t kk = g.kk(), cpi = t.cols_per_image(g), ld = t.cols(g), khw = g.kh * g.kw;
+  for (int64_t row = 0; row < kk; ++row) {
+    const int64_t ci = row / khw, ky = (row / g.kw) % g.kh, kx = row % g.kw;
+    const int64_t off = kx * g.dw - g.pl;
+    int64_t lo, hi;
+    valid_range(g.ow, g.w, g.sw, off, lo, hi);
+    for (int64_t i = 0; i < t.nimg; ++i) {
+      float* plane = dx + ((t.img0 + i) * g.c + c0 + ci) * g.hw();
+      const float* src = col + row * ld + i * cpi;
+      for (int64_t oy = t.oy0; oy < t.oy1; ++oy) {
+        const int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+        if (iy < 0 || iy >= g.h) continue;
+        float* __restrict d = plane + iy * g.w + off;
+        const float* __restrict s = src + (oy - t.oy0) * g.ow;
+        if (g.sw == 1) {
+          for (int64_t ox = lo; ox < hi; ++ox) d[ox] += s[ox];
+        } else {
+          for (int64_t ox = lo; ox < hi; ++ox) d[ox * g.sw] += s[ox];
         }
       }
     }
-  });
+  }
 }
 
-// Copies rows of a [rows, nb*len] chunk matrix to/from per-image blocks of a NCHW-like tensor:
-// image img, row r lives at base + ((n0+img)*stride_img + r0 + r)*len.
-static void gather(const float* src, int64_t stride_img, int64_t n0, int64_t nb, int64_t r0, int64_t rows, int64_t len, float* dst) {
-  parallel_for(rows * nb, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, len)), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t r = t / nb, img = t % nb;
-      std::memcpy(dst + r * nb * len + img * len, src + ((n0 + img) * stride_img + r0 + r) * len, sizeof(float) * len);
-    }
-  });
+// Rows [r0, r0+rows) x tile columns of a [*, ohw]-per-image tensor gathered into dst[rows, tile cols].
+static void gather_tile(const ConvGeom& g, const float* src, int64_t per_img_rows, const Tile& t, int64_t r0, int64_t rows,
+                        int64_t len, float* dst) {
+  const int64_t cpi = t.cols_per_image(g), ld = t.nimg * cpi, col0 = t.oy0 * g.ow;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < t.nimg; ++i)
+      std::memcpy(dst + r * ld + i * cpi, src + ((t.img0 + i) * per_img_rows + r0 + r) * len + col0, sizeof(float) * cpi);
 }
-static void scatter(const float* src, int64_t stride_img, int64_t n0, int64_t nb, int64_t r0, int64_t rows, int64_t len,
-                    float* dst, const float* bias) {
-  parallel_for(rows * nb, std::max<int64_t>(1, 8192 / std::max<int64_t>(1, len)), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t r = t / nb, img = t % nb;
-      const float* s = src + r * nb * len + img * len;
-      float* d = dst + ((n0 + img) * stride_img + r0 + r) * len;
+
+// Inverse of gather_tile, adding bias[r0 + r] when given.
+static void scatter_tile(const ConvGeom& g, const float* src, int64_t per_img_rows, const Tile& t, int64_t r0, int64_t rows,
+                         int64_t len, float* dst, const float* bias) {
+  const int64_t cpi = t.cols_per_image(g), ld = t.nimg * cpi, col0 = t.oy0 * g.ow;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t i = 0; i < t.nimg; ++i) {
+      const float* s = src + r * ld + i * cpi;
+      float* d = dst + ((t.img0 + i) * per_img_rows + r0 + r) * len + col0;
       if (bias) {
         const float bv = bias[r0 + r];
-        for (int64_t i = 0; i < len; ++i) d[i] = s[i] + bv;
+        for (int64_t j = 0; j < cpi; ++j) d[j] = s[j] + bv;
       } else {
-        std::memcpy(d, s, sizeof(float) * len);
+        std::memcpy(d, s, sizeof(float) * cpi);
       }
     }
+  }
+}
+
+// Weights of every group packed once per call as the GEMM's A operand (op(W) or op(W)^T).
+static const float* pack_weights(const ConvGeom& g, const float* w, bool transpose, int64_t& stride) {
+  const int64_t kg = g.kg(), kk = g.kk();
+  const int64_t m = transpose ? kk : kg, k = transpose ? kg : kk;
+  stride = static_cast<int64_t>(sgemm_packed_a_size(m, k));
+  float* packed = scratch(t_packed, stride * g.groups);
+  parallel_for(g.groups, 1, [&](int64_t b, int64_t e) {
+    for (int64_t gi = b; gi < e; ++gi) sgemm_pack_a(transpose, m, k, w + gi * kg * kk, kk, packed + gi * stride);
   });
+  return packed;
 }
 
 // ---- kernels ----------------------------------------------------------------------------
@@ -189,38 +251,43 @@ static void scatter(const float* src, int64_t stride_img, int64_t n0, int64_t nb
 void conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
   if (g.n == 0 || g.ohw() == 0) return;
   if (g.depthwise()) return depthwise_forward(g, x, w, bias, y);
-  const int64_t cg = g.cg(), kg = g.kg(), kk = g.kk(), ohw = g.ohw(), nb_max = chunk_images(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += nb_max) {
-    const int64_t nb = std::min(nb_max, g.n - n0), cols = nb * ohw;
+  const int64_t cg = g.cg(), kg = g.kg(), kk = g.kk(), ohw = g.ohw();
+  const Tiling tl = make_tiling(g);
+  int64_t pstride;
+  const float* packed = pack_weights(g, w, false, pstride);
+  run_tasks(tl.ntiles, [&](int64_t ti) {
+    const Tile t = tile_at(g, tl, ti);
+    const int64_t cols = t.cols(g), col0 = t.oy0 * g.ow;
+    const bool threaded = gemm_threaded();
     for (int64_t gi = 0; gi < g.groups; ++gi) {
-      const float* wg = w + gi * kg * kk;
       const float* bmat;
-      if (g.pointwise() && nb == 1) {
-        bmat = x + (n0 * g.c + gi * cg) * g.hw();
+      int64_t ldb;
+      if (g.pointwise() && t.nimg == 1) {
+        bmat = x + (t.img0 * g.c + gi * cg) * g.hw() + col0;
+        ldb = g.hw();
       } else {
         float* col = scratch(t_col, kk * cols);
-        im2col(g, x, n0, nb, gi * cg, col);
+        im2col_tile(g, x, t, gi * cg, col);
         bmat = col;
+        ldb = cols;
       }
-      if (nb == 1) {
-        float* yg = y + (n0 * g.k + gi * kg) * ohw;
-        sgemm(false, false, kg, cols, kk, 1.f, wg, kk, bmat, cols, 0.f, yg, ohw);
+      if (t.nimg == 1) {
+        float* yg = y + (t.img0 * g.k + gi * kg) * ohw + col0;
+        sgemm_packed_a(kg, cols, kk, 1.f, packed + gi * pstride, false, bmat, ldb, 0.f, yg, ohw, threaded);
         if (bias) {
-          parallel_for(kg, std::max<int64_t>(1, 8192 / ohw), [&](int64_t b, int64_t e) {
-            for (int64_t r = b; r < e; ++r) {
-              const float bv = bias[gi * kg + r];
-              float* d = yg + r * ohw;
-              for (int64_t i = 0; i < ohw; ++i) d[i] += bv;
-            }
-          });
+          for (int64_t r = 0; r < kg; ++r) {
+            const float bv = bias[gi * kg + r];
+            float* d = yg + r * ohw;
+            for (int64_t i = 0; i < cols; ++i) d[i] += bv;
+          }
         }
       } else {
         float* tmp = scratch(t_tmp, kg * cols);
-        sgemm(false, false, kg, cols, kk, 1.f, wg, kk, bmat, cols, 0.f, tmp, cols);
-        scatter(tmp, g.k, n0, nb, gi * kg, kg, ohw, y, bias);
+        sgemm_packed_a(kg, cols, kk, 1.f, packed + gi * pstride, false, bmat, ldb, 0.f, tmp, cols, threaded);
+        scatter_tile(g, tmp, g.k, t, gi * kg, kg, ohw, y, bias);
       }
     }
-  }
+  });
 }
 
 void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
@@ -230,32 +297,74 @@ void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
     return;
   }
   if (g.depthwise()) return depthwise_backward_data(g, dy, w, dx);
-  const int64_t cg = g.cg(), kg = g.kg(), kk = g.kk(), ohw = g.ohw(), nb_max = chunk_images(g);
-  for (int64_t n0 = 0; n0 < g.n; n0 += nb_max) {
-    const int64_t nb = std::min(nb_max, g.n - n0), cols = nb * ohw;
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      const float* wg = w + gi * kg * kk;
-      const float* dmat;
-      if (nb == 1) {
-        dmat = dy + (n0 * g.k + gi * kg) * ohw;
-      } else {
-        float* tmp = scratch(t_tmp, kg * cols);
-        gather(dy, g.k, n0, nb, gi * kg, kg, ohw, tmp);
-        dmat = tmp;
-      }
-      if (g.pointwise() && nb == 1) {
-        sgemm(true, false, kk, cols, kg, 1.f, wg, kk, dmat, cols, 0.f, dx + (n0 * g.c + gi * cg) * g.hw(), g.hw());
-        continue;
-      }
-      float* col = scratch(t_col, kk * cols);
-      sgemm(true, false, kk, cols, kg, 1.f, wg, kk, dmat, cols, 0.f, col, cols);
-      if (g.pointwise()) {
-        scatter(col, g.c, n0, nb, gi * cg, cg, ohw, dx, nullptr);
-      } else {
-        col2im(g, col, n0, nb, gi * cg, dx);
-      }
+  if (!g.pointwise() && g.sh == 1 && g.sw == 1) {
+    // Stride 1: dx is the forward convolution of dy with the flipped, transposed kernel and the
+    // complementary padding. Its GEMM has depth K*kh*kw instead of K, and there is no col2im.
+    const int64_t ph = (g.kh - 1) * g.dh, pw_ = (g.kw - 1) * g.dw;
+    if (g.pt <= ph && g.pb <= ph && g.pl <= pw_ && g.pr <= pw_) {
+      ConvGeom f = g;
+      f.c = g.k; f.h = g.oh; f.w = g.ow; f.k = g.c; f.oh = g.h; f.ow = g.w;
+      f.pt = ph - g.pt; f.pb = ph - g.pb; f.pl = pw_ - g.pl; f.pr = pw_ - g.pr;
+      const int64_t cg = g.cg(), kg = g.kg(), khw = g.kh * g.kw;
+      static thread_local std::vector<float> t_flip;
+      float* wf = scratch(t_flip, g.k * g.kk());
+      // wf[gi][ci][ko][ky'][kx'] = w[gi][ko][ci][kh-1-ky'][kw-1-kx']
+      parallel_for(g.c, 16, [&](int64_t b, int64_t e) {
+        for (int64_t cabs = b; cabs < e; ++cabs) {
+          const int64_t gi = cabs / cg, ci = cabs % cg;
+          for (int64_t ko = 0; ko < kg; ++ko) {
+            const float* src = w + ((gi * kg + ko) * cg + ci) * khw;
+            float* dst = wf + ((gi * cg + ci) * kg + ko) * khw;
+            for (int64_t i = 0; i < khw; ++i) dst[i] = src[khw - 1 - i];
+          }
+        }
+      });
+      return conv_forward(f, dy, wf, nullptr, dx);
     }
   }
+  const int64_t cg = g.cg(), kg = g.kg(), kk = g.kk(), ohw = g.ohw();
+  const Tiling tl = make_tiling(g);
+  int64_t pstride;
+  const float* packed = pack_weights(g, w, true, pstride);
+  const bool pw = g.pointwise();
+  // Row tiles of one image overlap in dx (a 3x3 window reaches into the neighbouring rows), so
+  // a task owns whole images: one tile of whole images, or every row tile of one image.
+  const int64_t ntasks = tl.within_image ? g.n : tl.ntiles;
+  run_tasks(ntasks, [&](int64_t task) {
+    const bool threaded = gemm_threaded();
+    const int64_t t_begin = tl.within_image ? task * tl.tiles_per_image : task;
+    const int64_t t_end = tl.within_image ? t_begin + tl.tiles_per_image : task + 1;
+    if (!pw) {
+      const Tile whole = tile_at(g, tl, t_begin);
+      std::memset(dx + whole.img0 * g.c * g.hw(), 0, sizeof(float) * whole.nimg * g.c * g.hw());
+    }
+    for (int64_t ti = t_begin; ti < t_end; ++ti) {
+      const Tile t = tile_at(g, tl, ti);
+      const int64_t cols = t.cols(g), col0 = t.oy0 * g.ow;
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        const float* dmat;
+        int64_t ldd;
+        if (t.nimg == 1) {
+          dmat = dy + (t.img0 * g.k + gi * kg) * ohw + col0;
+          ldd = ohw;
+        } else {
+          float* tmp = scratch(t_tmp, kg * cols);
+          gather_tile(g, dy, g.k, t, gi * kg, kg, ohw, tmp);
+          dmat = tmp;
+          ldd = cols;
+        }
+        const float* pa = packed + gi * pstride;
+        if (pw && t.nimg == 1) {
+          sgemm_packed_a(kk, cols, kg, 1.f, pa, false, dmat, ldd, 0.f, dx + (t.img0 * g.c + gi * cg) * g.hw() + col0, g.hw(), threaded);
+          continue;
+        }
+        float* col = scratch(t_col, kk * cols);
+        sgemm_packed_a(kk, cols, kg, 1.f, pa, false, dmat, ldd, 0.f, col, cols, threaded);
+        if (pw) scatter_tile(g, col, g.c, t, gi * cg, cg, g.hw(), dx, nullptr);
+        else col2im_tile(g, col, t, gi * cg, dx);
+      }
+    }
+  });
 }
 
 static void bias_grad(const ConvGeom& g, const float* dy, float* db) {
@@ -274,36 +383,70 @@ static void bias_grad(const ConvGeom& g, const float* dy, float* db) {
   });
 }
 
+static std::vector<float> g_partials;  // per-thread partial weight gradients (calling thread only)
+
 void conv_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw, float* db) {
-  const int64_t cg = g.cg(), kg = g.kg(), kk = g.kk(), ohw = g.ohw(), nb_max = chunk_images(g);
+  const int64_t cg = g.cg(), kg = g.kg(), kk = g.kk(), ohw = g.ohw(), wsize = g.k * kk;
   if (db) bias_grad(g, dy, db);
   if (g.depthwise()) return depthwise_backward_weight(g, x, dy, dw);
   if (g.n == 0 || ohw == 0) {
-    std::memset(dw, 0, sizeof(float) * g.k * kk);
+    std::memset(dw, 0, sizeof(float) * wsize);
     return;
   }
-  for (int64_t n0 = 0; n0 < g.n; n0 += nb_max) {
-    const int64_t nb = std::min(nb_max, g.n - n0), cols = nb * ohw;
-    const float beta = n0 == 0 ? 0.f : 1.f;
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      const float* dmat;
-      if (nb == 1) {
-        dmat = dy + (n0 * g.k + gi * kg) * ohw;
-      } else {
-        float* tmp = scratch(t_tmp, kg * cols);
-        gather(dy, g.k, n0, nb, gi * kg, kg, ohw, tmp);
-        dmat = tmp;
+  const Tiling tl = make_tiling(g);
+  ThreadPool& pool = ThreadPool::instance();
+  // Each worker sums its share of the tiles into its own copy of dW (thread 0 writes dw itself);
+  // the copies are added at the end. With one worker (or one tile) dw is accumulated directly.
+  const int64_t workers = std::min<int64_t>(pool.size(), tl.ntiles);
+  float* partials = workers > 1 ? scratch(g_partials, (workers - 1) * wsize) : nullptr;
+  std::vector<char> touched(static_cast<size_t>(workers), 0);
+  auto work = [&](int64_t wk) {
+    const bool threaded = gemm_threaded();
+    float* acc = wk == 0 ? dw : partials + (wk - 1) * wsize;
+    for (int64_t ti = wk; ti < tl.ntiles; ti += workers) {
+      const Tile t = tile_at(g, tl, ti);
+      const int64_t cols = t.cols(g), col0 = t.oy0 * g.ow;
+      const float beta = touched[wk] ? 1.f : 0.f;
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        const float* dmat;
+        int64_t ldd;
+        if (t.nimg == 1) {
+          dmat = dy + (t.img0 * g.k + gi * kg) * ohw + col0;
+          ldd = ohw;
+        } else {
+          float* tmp = scratch(t_tmp, kg * cols);
+          gather_tile(g, dy, g.k, t, gi * kg, kg, ohw, tmp);
+          dmat = tmp;
+          ldd = cols;
+        }
+        const float* bmat;
+        int64_t ldb;
+        if (g.pointwise() && t.nimg == 1) {
+          bmat = x + (t.img0 * g.c + gi * cg) * g.hw() + col0;
+          ldb = g.hw();
+        } else {
+          float* col = scratch(t_col, kk * cols);
+          im2col_tile(g, x, t, gi * cg, col);
+          bmat = col;
+          ldb = cols;
+        }
+        if (threaded) sgemm(false, true, kg, kk, cols, 1.f, dmat, ldd, bmat, ldb, beta, acc + gi * kg * kk, kk);
+        else sgemm_single_thread(false, true, kg, kk, cols, 1.f, dmat, ldd, bmat, ldb, beta, acc + gi * kg * kk, kk);
       }
-      const float* bmat;
-      if (g.pointwise() && nb == 1) {
-        bmat = x + (n0 * g.c + gi * cg) * g.hw();
-      } else {
-        float* col = scratch(t_col, kk * cols);
-        im2col(g, x, n0, nb, gi * cg, col);
-        bmat = col;
-      }
-      sgemm(false, true, kg, kk, cols, 1.f, dmat, cols, bmat, cols, beta, dw + gi * kg * kk, kk);
+      touched[wk] = 1;
     }
+    if (!touched[wk]) std::memset(acc, 0, sizeof(float) * wsize);
+  };
+  if (workers > 1) {
+    pool.run(static_cast<int>(workers), [&](int wk) { work(wk); });
+    parallel_for(wsize, 1 << 14, [&](int64_t b, int64_t e) {
+      for (int64_t p = 1; p < workers; ++p) {
+        const float* src = partials + (p - 1) * wsize;
+        for (int64_t i = b; i < e; ++i) dw[i] += src[i];
+      }
+    });
+  } else {
+    work(0);
   }
 }
 
