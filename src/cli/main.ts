@@ -2,7 +2,9 @@
 // imcls command line: a table of commands, each a thin function over programs/.
 // A command returns its exit code; user errors print one line (no stack trace) and exit non-zero.
 import { benchCommand } from './commands/bench.js';
+import { evalCommand } from './commands/eval.js';
 import { infoCommand } from './commands/info.js';
+import { inferCommand } from './commands/infer.js';
 import { modelsCommand } from './commands/models.js';
 import { prepareCommand } from './commands/prepare.js';
 import { trainCommand } from './commands/train.js';
@@ -13,8 +15,10 @@ type Command = (argv: string[]) => Promise<number>;
 // One line per command (keep sorted).
 const commands: Record<string, { run: Command; help: string }> = {
   bench: { run: benchCommand, help: 'kernel benchmarks against PyTorch (imcls bench conv [--json])' },
+  eval: { run: evalCommand, help: 'loss, top-1, top-5 and images/s over data_dir/val_list.txt (imcls eval --help)' },
   info: { run: infoCommand, help: 'version, backend, selected ISA path, threads' },
   models: { run: modelsCommand, help: 'the model zoo: params, GMACs, input size, published top-1/top-5 ([pattern] [--json])' },
+  infer: { run: inferCommand, help: 'top-k classes for images, a folder or a list (imcls infer --help)' },
   prepare: { run: prepareCommand, help: 'convert fashion-mnist|mnist|cifar10 raw files into image lists (PNG + train_list.txt)' },
   train: { run: trainCommand, help: 'train a zoo model with train.py\'s flags (imcls train --help)' },
 };

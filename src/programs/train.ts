@@ -163,6 +163,7 @@ export async function train(given: Partial<TrainArgs>, out: TrainOutput = consol
         rng: getRngState(),
         args: argsRecord(args),
         preprocessing: meta,
+        ...(trainSet.classNames ? { labels: [...trainSet.classNames] } : {}),
         ...(batchInEpoch !== null ? { batch_in_epoch: batchInEpoch } : {}),
       },
     });
@@ -270,7 +271,7 @@ export async function train(given: Partial<TrainArgs>, out: TrainOutput = consol
     await valLoader?.close();
   }
   if (args.save_param && !interrupted) {
-    const metaJson: WeightsMeta = { model: modelName, class_dim: args.class_dim, preprocessing: meta };
+    const metaJson: WeightsMeta = { model: modelName, class_dim: args.class_dim, preprocessing: meta, ...(trainSet.classNames ? { labels: [...trainSet.classNames] } : {}) };
     saveSafetensors(args.save_param, model.stateDict(), { [META_KEY]: JSON.stringify(metaJson) });
     out.log(`Saved weights to ${args.save_param}`);
   }

@@ -52,11 +52,12 @@ export function readWeights(path: string): LoadedWeights {
       if (w.meta === null && existsSync(join(path, STATE_FILE))) {
         // A training checkpoint: its state.json carries the preprocessing.
         try {
-          const state = JSON.parse(readFileSync(join(path, STATE_FILE), 'utf8')) as { model?: string; preprocessing?: WeightsMeta['preprocessing']; args?: { class_dim?: number } };
+          const state = JSON.parse(readFileSync(join(path, STATE_FILE), 'utf8')) as { model?: string; preprocessing?: WeightsMeta['preprocessing']; args?: { class_dim?: number }; labels?: string[] };
           const meta: WeightsMeta = {};
           if (state.model !== undefined) meta.model = state.model;
           if (state.preprocessing !== undefined) meta.preprocessing = state.preprocessing;
           if (state.args?.class_dim !== undefined) meta.class_dim = state.args.class_dim;
+          if (Array.isArray(state.labels)) meta.labels = state.labels;
           w.meta = meta;
         } catch {
           /* state.json problems are reported by the checkpoint loader when resuming */
