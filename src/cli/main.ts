@@ -3,6 +3,8 @@
 // A command returns its exit code; user errors print one line (no stack trace) and exit non-zero.
 import { benchCommand } from './commands/bench.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
 import { infoCommand } from './commands/info.js';
 import { inferCommand } from './commands/infer.js';
 import { modelsCommand } from './commands/models.js';
@@ -16,6 +18,8 @@ type Command = (argv: string[]) => Promise<number>;
 const commands: Record<string, { run: Command; help: string }> = {
   bench: { run: benchCommand, help: 'kernel benchmarks against PyTorch (imcls bench conv [--json])' },
   eval: { run: evalCommand, help: 'loss, top-1, top-5 and images/s over data_dir/val_list.txt (imcls eval --help)' },
+  export: { run: exportCommand, help: 'a model as ONNX (+ preprocess.json), a Paddle parameter directory or safetensors (imcls export --help)' },
+  import: { run: importCommand, help: 'Paddle / torchvision / timm weights into our safetensors, checked to load exactly (imcls import --help)' },
   info: { run: infoCommand, help: 'version, backend, selected ISA path, threads' },
   models: { run: modelsCommand, help: 'the model zoo: params, GMACs, input size, published top-1/top-5 ([pattern] [--json])' },
   infer: { run: inferCommand, help: 'top-k classes for images, a folder or a list (imcls infer --help)' },
