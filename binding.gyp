@@ -10,8 +10,8 @@
         "native"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
-      "cflags!": ["-fno-exceptions", "-O2", "-O3"],
-      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=c++17", "-O2", "-O3"],
+      "cflags!": ["-fno-exceptions", "-O0", "-O2"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-O0", "-O2"],
       "cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fno-math-errno", "-fno-trapping-math", "-pthread"],
       "ldflags": ["-pthread"],
