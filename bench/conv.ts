@@ -106,15 +106,20 @@ def sweep():
     return t
 sweep()
 best = None
+best_cpu = None
 for _ in range(cfg["reps"]):
+    c0 = time.process_time()
     t = sweep()
+    cpu = time.process_time() - c0
+    if best_cpu is None or cpu < best_cpu:
+        best_cpu = cpu
     if best is None or sum(t) < sum(best):
         best = t
-print(json.dumps({"seconds": sum(best), "forward": best[0], "backward": best[1],
+print(json.dumps({"seconds": sum(best), "cpu_seconds": best_cpu, "forward": best[0], "backward": best[1],
                   "mkldnn": torch.backends.mkldnn.is_available(), "version": torch.__version__}))
 `;
 
-interface TorchResult { seconds: number; forward: number; backward: number; version: string }
+interface TorchResult { seconds: number; cpu_seconds: number; forward: number; backward: number; version: string }
 
 function runTorch(shapes: ConvShape[], batch: number, threads: number, reps: number): TorchResult | { error: string } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
@@ -145,6 +150,9 @@ export interface ConvBenchResult {
   threads: number;
   phases: PhaseTimes;
   torch_phases: { forward: number; backward: number } | null;
+  /** CPU seconds (all threads) of the timed sweep: less sensitive than wall time to other load on the machine. */
+  cpu_seconds: number;
+  torch_cpu_seconds: number | null;
   torch_error?: string;
 }
 
@@ -170,8 +178,12 @@ export async function runConvBench(opts: { json?: boolean; batch?: number; reps?
 
   sweep(be, geoms, buf); // warm-up: scratch buffers, page faults, GEMM packing buffers
   let best: PhaseTimes | undefined;
+  let cpuSeconds = Infinity;
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t = sweep(be, geoms, buf);
+    const c1 = process.cpuUsage(c0);
+    cpuSeconds = Math.min(cpuSeconds, (c1.user + c1.system) / 1e6);
     const total = t.forward + t.backwardData + t.backwardWeight;
     if (!best || total < best.forward + best.backwardData + best.backwardWeight) best = t;
   }
@@ -194,6 +206,8 @@ export async function runConvBench(opts: { json?: boolean; batch?: number; reps?
     threads,
     phases,
     torch_phases: 'seconds' in torch ? { forward: torch.forward, backward: torch.backward } : null,
+    cpu_seconds: cpuSeconds,
+    torch_cpu_seconds: 'seconds' in torch ? torch.cpu_seconds : null,
     ...('error' in torch ? { torch_error: torch.error } : {}),
   };
   if (opts.json) {
@@ -206,6 +220,7 @@ export async function runConvBench(opts: { json?: boolean; batch?: number; reps?
     if (torchSeconds !== null && result.torch_phases) {
       console.log(`  pytorch: ${f(torchSeconds)} s  (${result.torch_gflops!.toFixed(1)} GFLOP/s; fwd ${f(result.torch_phases.forward)}, bwd ${f(result.torch_phases.backward)})`);
       console.log(`  ratio:   ${result.ratio!.toFixed(2)} (pytorch time / imcls time; > 1 means imcls is faster)`);
+      console.log(`  cpu:     imcls ${f(cpuSeconds)} cpu-s, pytorch ${f(result.torch_cpu_seconds!)} cpu-s (robust to other load)`);
     } else {
       console.log(`  pytorch: n/a (${result.torch_error ?? 'unavailable'})`);
     }
