@@ -2,6 +2,7 @@
 // imcls command line: a table of commands, each a thin function over programs/.
 // A command returns its exit code; user errors print one line (no stack trace) and exit non-zero.
 import { benchCommand } from './commands/bench.js';
+import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
@@ -17,6 +18,7 @@ type Command = (argv: string[]) => Promise<number>;
 // One line per command (keep sorted).
 const commands: Record<string, { run: Command; help: string }> = {
   bench: { run: benchCommand, help: 'kernel benchmarks against PyTorch (imcls bench conv [--json])' },
+  demo: { run: demoCommand, help: 'the main job: train a zoo model on real Fashion-MNIST, evaluate, predict (imcls demo --help)' },
   eval: { run: evalCommand, help: 'loss, top-1, top-5 and images/s over data_dir/val_list.txt (imcls eval --help)' },
   export: { run: exportCommand, help: 'a model as ONNX (+ preprocess.json), a Paddle parameter directory or safetensors (imcls export --help)' },
   import: { run: importCommand, help: 'Paddle / torchvision / timm weights into our safetensors, checked to load exactly (imcls import --help)' },
