@@ -32,7 +32,7 @@ export async function decodeImage(buf: Uint8Array, opts: DecodeOptions): Promise
   if (opts.channels !== 1 && opts.channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${opts.channels}`);
   if (isBmp(buf)) return toChannels(decodeBmp(buf, maxPixels), opts.channels);
   configureSharp();
-  const s = sharp(buf, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1, page: 0 })
+  const s = sharp(buf, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1, page: 0, sequentialRead: true })
     .rotate()
     .removeAlpha()
     .toColourspace(opts.channels === 3 ? 'srgb' : 'b-w');

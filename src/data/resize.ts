@@ -143,6 +143,14 @@ export function axisTable(inSize: number, outSize: number, interp: Interpolation
   return { taps, index, weight };
 }
 
+// One scratch buffer per thread for the horizontal pass: a fresh zeroed allocation per image
+// cost as much as the arithmetic.
+let scratchBuf = new Float32Array(0);
+function scratch(n: number): Float32Array {
+  if (scratchBuf.length < n) scratchBuf = new Float32Array(Math.max(n, scratchBuf.length * 2));
+  return scratchBuf;
+}
+
 /**
  * Resizes the region `box` of `img` (the whole image when omitted) to outW x outH.
  * Equivalent to cv2.resize(img[y:y+h, x:x+w], (outW, outH), interpolation).
@@ -172,7 +180,7 @@ export function resize(img: Image, outW: number, outH: number, interp: Interpola
     const r = ty.index[i]!;
     if (ty.weight[i] !== 0 && rowSlot[r] === -1) rowSlot[r] = nRows++;
   }
-  const tmp = new Float32Array(Math.max(1, nRows) * rowLen);
+  const tmp = scratch(Math.max(1, nRows) * rowLen);
   const xi = tx.index;
   const xw = tx.weight;
   const T = tx.taps;
@@ -211,8 +219,8 @@ export function resize(img: Image, outW: number, outH: number, interp: Interpola
       const ra = rowSlot[ty.index[2 * o]!]! * rowLen;
       const rb = wb === 0 ? ra : rowSlot[ty.index[2 * o + 1]!]! * rowLen;
       for (let i = 0; i < rowLen; i++) {
-        const v = tmp[ra + i]! * wa + tmp[rb + i]! * wb + 0.5;
-        out[d0 + i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+        const v = (tmp[ra + i]! * wa + tmp[rb + i]! * wb + 0.5) | 0;
+        out[d0 + i] = v < 0 ? 0 : v > 255 ? 255 : v;
       }
     } else {
       const acc = new Float32Array(rowLen);
@@ -223,8 +231,8 @@ export function resize(img: Image, outW: number, outH: number, interp: Interpola
         for (let i = 0; i < rowLen; i++) acc[i] = acc[i]! + tmp[r + i]! * w;
       }
       for (let i = 0; i < rowLen; i++) {
-        const v = acc[i]! + 0.5;
-        out[d0 + i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+        const v = (acc[i]! + 0.5) | 0;
+        out[d0 + i] = v < 0 ? 0 : v > 255 ? 255 : v;
       }
     }
   }

@@ -91,6 +91,24 @@ export function normalizeInto(img: Image, tables: Float32Array[], out: Float32Ar
   const { width: w, height: h, channels: c } = img;
   const plane = w * h;
   const src = img.data;
+  if (c === 3) {
+    // One pass over the interleaved pixels, writing the three planes.
+    const t0 = tables[0]!;
+    const t1 = tables[1]!;
+    const t2 = tables[2]!;
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      let d = offset + row + (flip ? w - 1 : 0);
+      const step = flip ? -1 : 1;
+      let s = row * 3;
+      for (let x = 0; x < w; x++, s += 3, d += step) {
+        out[d] = t0[src[s]!]!;
+        out[d + plane] = t1[src[s + 1]!]!;
+        out[d + 2 * plane] = t2[src[s + 2]!]!;
+      }
+    }
+    return;
+  }
   for (let k = 0; k < c; k++) {
     const t = tables[k]!;
     const base = offset + k * plane;

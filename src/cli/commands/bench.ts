@@ -1,5 +1,6 @@
 // `imcls bench <name> [--json] [--batch N] [--reps N]`: kernel benchmarks, one line per subcommand.
 import { runConvBench } from '../../../bench/conv.js';
+import { runDataBench } from '../../../bench/data.js';
 import { gemmBenchCommand } from '../../../bench/gemm.js';
 import { UserError } from '../../util/errors.js';
 
@@ -9,6 +10,7 @@ interface BenchOptions { json: boolean; batch?: number; reps?: number; argv: str
 // One line per benchmark (keep sorted).
 const benches: Record<string, { run: (o: BenchOptions) => Promise<unknown>; help: string }> = {
   conv: { run: (o) => runConvBench(o), help: 'ResNet50 convolutions (fwd + bwd-data + bwd-weight), batch 16, vs PyTorch' },
+  data: { run: (o) => runDataBench({ ...o, ...(intFlag(o.argv, '--workers') !== undefined ? { workers: intFlag(o.argv, '--workers')! } : {}) }), help: 'data pipeline images/s (JPEG decode, random crop 224, flip, normalise) vs torchvision DataLoader ([--workers N] [--json])' },
   gemm: { run: (o) => gemmBenchCommand(o.argv), help: 'SGEMM GFLOP/s vs peak and torch.mm (--size N [--threads T] [--shape MxNxK] [--json])' },
 };
 
