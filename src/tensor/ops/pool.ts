@@ -8,7 +8,7 @@ import { needsGrad, record } from '../autograd.js';
 import { allocF32, releaseF32 } from '../buffer_pool.js';
 import type { Tensor } from '../tensor.js';
 import { traceOp } from '../trace.js';
-import { assertFloat, emptyLike, pair, padding4 } from './util.js';
+import { allocIndexScratch, assertFloat, emptyLike, pair, padding4 } from './util.js';
 
 export interface Pool2dOpOptions {
   kernel: number | [number, number];
@@ -48,14 +48,17 @@ export function maxPool2d(x: Tensor, opts: Pool2dOpOptions): Tensor {
   const g = pool2dGeometry(x.shape, opts);
   const be = getBackend();
   const out = emptyLike([g.n, g.c, g.oh, g.ow]);
-  let argmax: Int32Array | null = new Int32Array(out.size);
-  be.maxPool2dForward(g, x.values, out.values, argmax);
+  const argmax = allocIndexScratch(out.size);
+  be.maxPool2dForward(g, x.values, out.values, argmax.indices);
   traceOp('max_pool2d', [x], out, { ...g, ceilMode: opts.ceilMode ?? false });
-  if (!needsGrad(x)) return out;
+  if (!needsGrad(x)) {
+    argmax.release();
+    return out;
+  }
   return record(out, 'max_pool2d', [x], (gy) => {
     const gx = emptyLike(x.shape);
-    be.maxPool2dBackward(g, gy.values, argmax!, gx.values);
-    argmax = null;
+    be.maxPool2dBackward(g, gy.values, argmax.indices, gx.values);
+    argmax.release();
     return [gx];
   });
 }

@@ -1,6 +1,6 @@
 // Small shape helpers shared by the op families (no kernels here).
 import { Tensor, shapeSize, type Shape } from '../tensor.js';
-import { allocF32 } from '../buffer_pool.js';
+import { allocF32, releaseF32 } from '../buffer_pool.js';
 import { getBackend } from '../../backend/index.js';
 
 /** numpy broadcasting of two shapes. */
@@ -90,4 +90,13 @@ export function padding4(v: number | readonly number[]): [number, number, number
 
 export function assertFloat(t: Tensor, op: string): void {
   if (t.dtype !== 'float32') throw new TypeError(`${op}: expected a float32 tensor, got ${t.dtype}`);
+}
+
+/**
+ * Pooled int32 scratch (argmax indices): an Int32Array over a pooled float32 buffer of the same
+ * length, so per-step index arrays recycle through the buffer pool instead of the GC.
+ */
+export function allocIndexScratch(n: number): { indices: Int32Array; release: () => void } {
+  const buf = allocF32(n);
+  return { indices: new Int32Array(buf.buffer, buf.byteOffset, n), release: () => releaseF32(buf) };
 }
