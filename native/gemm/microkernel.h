@@ -22,17 +22,28 @@ void micro_kernel(int64_t kc, const float* __restrict ap, const float* __restric
 #pragma GCC unroll 4
     for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
 
-  // Touch the C tile early so its lines arrive while the k loop runs.
-  if (mr == MR && nr == NR) {
+  // C tile prefetch in two steps: towards L2 now (it may come from L3/DRAM), into L1 only ~32
+  // k-steps before the store. With ldc a multiple of 1 KB all MR rows share one L1 set; pulled
+  // in at the start they would evict B-panel lines and themselves be evicted by the loop.
+  const bool full = mr == MR && nr == NR;
+  if (full) {
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
-      __builtin_prefetch(c + i * ldc, 1, 3);
-      __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
+      __builtin_prefetch(c + i * ldc, 1, 2);
+      __builtin_prefetch(c + i * ldc + NR - 1, 1, 2);
     }
   }
+  const int64_t pf_at = full ? (kc > 32 ? (kc - 32) & ~int64_t{3} : 0) : -1;
 
   int64_t p = 0;
   for (; p + 4 <= kc; p += 4) {
+    if (p == pf_at) {
+#pragma GCC unroll 32
+      for (int i = 0; i < MR; ++i) {
+        __builtin_prefetch(c + i * ldc, 1, 3);
+        __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
+      }
+    }
 #pragma GCC unroll 4
     for (int u = 0; u < 4; ++u) {
       typename V::reg b[NV];
@@ -63,7 +74,7 @@ void micro_kernel(int64_t kc, const float* __restrict ap, const float* __restric
   }
 
   const typename V::reg va = V::set1(alpha);
-  if (mr == MR && nr == NR) {
+  if (full) {
     if (beta == 0.f) {
 #pragma GCC unroll 32
       for (int i = 0; i < MR; ++i)
@@ -132,16 +143,30 @@ void pack_a(int64_t mc, int64_t kc, const float* __restrict a, int64_t rs, int64
 // B block -> NR-column micro-panels: panel q holds, for p = 0..kc-1, the NR values op(B)(p, q*NR + j).
 template <int NR>
 void pack_b(int64_t kc, int64_t nc, const float* __restrict b, int64_t rs, int64_t cs, float* __restrict out) {
-  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+  int64_t j_start = 0;
+  if (cs == 1 && nc >= NR) {
+    // op(B) = B: walking one panel at a time would read one cache line per row, rows a whole
+    // ldb apart (a new page each, invisible to the prefetchers). Instead sweep blocks of 8 rows
+    // across all full panels: every row is read sequentially, every panel gets 8 * NR floats.
+    const int64_t full = nc / NR;
+    for (int64_t p0 = 0; p0 < kc; p0 += 8) {
+      const int64_t pe = p0 + 8 < kc ? p0 + 8 : kc;
+      for (int64_t q = 0; q < full; ++q) {
+        float* o = out + q * kc * NR;
+        const float* s = b + q * NR;
+        for (int64_t p = p0; p < pe; ++p) {
+#pragma GCC unroll 64
+          for (int j = 0; j < NR; ++j) o[p * NR + j] = s[p * rs + j];
+        }
+      }
+    }
+    j_start = full * NR;
+    out += full * kc * NR;
+  }
+  for (int64_t j0 = j_start; j0 < nc; j0 += NR) {
     const int64_t cols = nc - j0 < NR ? nc - j0 : NR;
     const float* src = b + j0 * cs;
-    if (cols == NR && cs == 1) {
-      for (int64_t p = 0; p < kc; ++p) {
-        const float* s = src + p * rs;
-#pragma GCC unroll 64
-        for (int j = 0; j < NR; ++j) out[p * NR + j] = s[j];
-      }
-    } else if (cols == NR && rs == 1) {
+    if (cols == NR && rs == 1) {
       // op(B) = B^T: read each source row (one output column) contiguously; writes stay in the
       // kc x NR panel, which fits in L1.
 #pragma GCC unroll 4
