@@ -31,6 +31,9 @@ export interface DataBenchResult {
   workers: number;
   ratio: number | null;
   images: number;
+  /** CPU milliseconds per image over all threads/processes (less sensitive to a busy machine). */
+  cpu_ms_per_image: number;
+  torch_cpu_ms_per_image: number | null;
   torch_error?: string;
 }
 
@@ -79,37 +82,47 @@ class Files(Dataset):
     def __len__(self): return len(files)
     def __getitem__(self, i): return tf(Image.open(files[i]).convert('RGB')), i % 10
 torch.manual_seed(0)
-def run():
-    dl = DataLoader(Files(), batch_size=cfg['batch'], shuffle=True, num_workers=cfg['workers'], drop_last=True)
-    it = iter(dl)
-    next(it)  # worker start-up excluded, as for imcls
-    t = time.time(); n = 0
-    for x, y in it: n += x.shape[0]
-    return n / (time.time() - t)
-print(json.dumps({"images_per_sec": run()}))
+import resource
+def cpu():
+    s = resource.getrusage(resource.RUSAGE_SELF); c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+c0 = cpu()
+dl = DataLoader(Files(), batch_size=cfg['batch'], shuffle=True, num_workers=cfg['workers'], drop_last=True)
+it = iter(dl)
+first = next(it)[0].shape[0]  # worker start-up excluded from the rate, as for imcls
+t = time.time(); n = 0
+for x, y in it: n += x.shape[0]
+rate = n / (time.time() - t)
+del it, dl  # joins the workers, so their CPU time is counted
+print(json.dumps({"images_per_sec": rate, "cpu_ms_per_image": (cpu() - c0) * 1000 / (n + first)}))
 `;
 
-function torchRun(files: string[], reps: number, batch: number, workers: number): { ips: number } | { error: string } {
+function torchRun(files: string[], reps: number, batch: number, workers: number): { ips: number; cpuMs: number } | { error: string } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torchvision'], { encoding: 'utf8' });
   if (probe.status !== 0) return { error: 'torchvision not available to /usr/bin/python3' };
   const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, JSON.stringify({ files, reps, batch, workers })], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return { error: `torch run failed: ${(r.stderr || '').trim().split('\n').pop() ?? ''}` };
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  return { ips: (JSON.parse(line) as { images_per_sec: number }).images_per_sec };
+  const j = JSON.parse(line) as { images_per_sec: number; cpu_ms_per_image: number };
+  return { ips: j.images_per_sec, cpuMs: j.cpu_ms_per_image };
 }
 
-async function imclsRun(files: string[], reps: number, batch: number, workers: number): Promise<number> {
+async function imclsRun(files: string[], reps: number, batch: number, workers: number): Promise<{ ips: number; cpuMs: number }> {
   const paths: string[] = [];
   for (let r = 0; r < reps; r++) paths.push(...files);
   const dataset: FileDataset = { kind: 'files', name: 'bench', paths, labels: Int32Array.from(paths, (_, i) => i % 10), classNames: null };
   const loader = new DataLoader({ dataset, transform: trainTransform(DEFAULT_PREPROCESS), batchSize: batch, shuffle: true, dropLast: true, seed: 0, workers });
+  // CPU time of the whole process (all threads, start-up included): a load-independent measure.
+  const c0 = process.cpuUsage();
   try {
     const it = loader.epoch(0)[Symbol.asyncIterator]();
-    await it.next(); // worker start-up excluded
+    const first = await it.next(); // worker start-up excluded from the rate
     const t0 = performance.now();
     let n = 0;
     for (let r = await it.next(); !r.done; r = await it.next()) n += r.value.images.shape[0]!;
-    return n / ((performance.now() - t0) / 1000);
+    const ips = n / ((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    return { ips, cpuMs: (c.user + c.system) / 1000 / (n + (first.done ? 0 : first.value.images.shape[0]!)) };
   } finally {
     await loader.close();
   }
@@ -122,7 +135,8 @@ export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBen
   const dir = join(tmpdir(), 'imcls-bench-data-v1');
   const files = await makeBenchJpegs(dir);
   for (const f of readdirSync(dir)) if (!files.includes(join(dir, f))) rmSync(join(dir, f), { force: true });
-  const ips = await imclsRun(files, reps, batch, workers);
+  const ours = await imclsRun(files, reps, batch, workers);
+  const ips = ours.ips;
   const torch = torchRun(files, reps, batch, workers);
   const result: DataBenchResult = {
     images_per_sec: ips,
@@ -130,15 +144,17 @@ export async function runDataBench(opts: DataBenchOptions = {}): Promise<DataBen
     workers,
     ratio: 'ips' in torch ? ips / torch.ips : null,
     images: files.length * reps - batch,
+    cpu_ms_per_image: ours.cpuMs,
+    torch_cpu_ms_per_image: 'ips' in torch ? torch.cpuMs : null,
   };
   if ('error' in torch) result.torch_error = torch.error;
   if (opts.json) {
     console.log(JSON.stringify(result));
   } else {
     console.log(`data bench: decode 500x375 JPEG, random crop 224, flip, normalise; batch ${batch}, ${workers} workers, ${result.images} images`);
-    console.log(`  imcls:   ${ips.toFixed(1)} images/s`);
+    console.log(`  imcls:   ${ips.toFixed(1)} images/s (${ours.cpuMs.toFixed(2)} CPU ms/image)`);
     if (result.torch_images_per_sec !== null) {
-      console.log(`  pytorch: ${result.torch_images_per_sec.toFixed(1)} images/s (DataLoader, RandomResizedCrop, flip, ToTensor, Normalize)`);
+      console.log(`  pytorch: ${result.torch_images_per_sec.toFixed(1)} images/s (${result.torch_cpu_ms_per_image!.toFixed(2)} CPU ms/image; DataLoader, RandomResizedCrop, flip, ToTensor, Normalize)`);
       console.log(`  ratio:   ${result.ratio!.toFixed(2)} (imcls / pytorch; > 1 means imcls is faster)`);
     } else {
       console.log(`  pytorch: n/a (${result.torch_error ?? 'unavailable'})`);
