@@ -1,6 +1,7 @@
 // Image decoding. sharp (libvips) reads JPEG, PNG, WebP, GIF (first frame), TIFF and more; BMP goes
 // through our own decoder. EXIF orientation is applied, CMYK and 16-bit inputs become 8-bit sRGB,
-// alpha is dropped, and the result has exactly the channels the model takes (gray expanded to
+// alpha is dropped, benign decoder warnings (e.g. extraneous bytes, common in ImageNet) are tolerated
+// while errors and truncation fail, and the result has exactly the channels the model takes (gray expanded to
 // RGB as cv2.IMREAD_COLOR does, or RGB reduced to luma for 1-channel models).
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
@@ -32,7 +33,7 @@ export async function decodeImage(buf: Uint8Array, opts: DecodeOptions): Promise
   if (opts.channels !== 1 && opts.channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${opts.channels}`);
   if (isBmp(buf)) return toChannels(decodeBmp(buf, maxPixels), opts.channels);
   configureSharp();
-  const s = sharp(buf, { limitInputPixels: maxPixels, failOn: 'warning', pages: 1, page: 0, sequentialRead: true })
+  const s = sharp(buf, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0, sequentialRead: true })
     .rotate()
     .removeAlpha()
     .toColourspace(opts.channels === 3 ? 'srgb' : 'b-w');
