@@ -206,6 +206,10 @@ export class DataLoader {
     this.closed = true;
     const threads = this.threads;
     this.threads = [];
-    await Promise.all(threads.map((t) => t.worker.terminate()));
+    // ref() first: an unref'd worker does not keep the event loop alive until its exit.
+    await Promise.all(threads.map((t) => {
+      t.worker.ref();
+      return t.worker.terminate();
+    }));
   }
 }
