@@ -1,0 +1,228 @@
+// `imcls bench model --model NAME --mode infer|train --batch_size N [--image_shape 3,H,W] [--vs onnxruntime|torch] [--json]`:
+// whole-model throughput of this engine, and in the same run onnxruntime-node on our ONNX export
+// (same thread count) or PyTorch on the torchvision model of the same architecture.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadNativeAddon } from '../src/backend/native/addon.js';
+import { getBackend } from '../src/backend/index.js';
+import { flagHelp, parseFlags, type FlagSpec } from '../src/cli/flags.js';
+import { exportOnnx, writeOnnxFile } from '../src/io/onnx/export.js';
+import { createModel, getModelEntry } from '../src/models/index.js';
+import type { Module } from '../src/nn/module.js';
+import { crossEntropy } from '../src/tensor/ops/index.js';
+import { noGrad } from '../src/tensor/grad_mode.js';
+import { intTensor, Tensor } from '../src/tensor/tensor.js';
+import { UserError } from '../src/util/errors.js';
+
+const flags: FlagSpec[] = [
+  { name: 'model', type: 'str', default: 'ResNet50', help: 'zoo model name' },
+  { name: 'mode', type: 'str', default: 'infer', choices: ['infer', 'train'], help: 'infer (eval forward) or train (forward + backward)' },
+  { name: 'batch_size', type: 'int', default: 1, min: 1, help: 'images per batch' },
+  { name: 'image_shape', type: 'int_list', default: null, help: 'C,H,W (default: the model\'s input size)' },
+  { name: 'vs', type: 'str', default: null, choices: ['onnxruntime', 'torch', 'none'], help: 'also time onnxruntime-node (on our ONNX export) or PyTorch (torchvision equivalent)' },
+  { name: 'reps', type: 'int', default: null, min: 1, help: 'timed batches (default: enough for ~3 s, at least 3)' },
+  { name: 'json', type: 'bool', default: false, help: 'print one JSON object' },
+];
+
+export interface ModelBenchResult {
+  model: string;
+  mode: 'infer' | 'train';
+  batch_size: number;
+  image_shape: number[];
+  backend: string;
+  threads: number;
+  images_per_sec: number;
+  ms_per_batch: number;
+  ort_images_per_sec: number | null;
+  ort_ms_per_batch: number | null;
+  torch_images_per_sec: number | null;
+  torch_ms_per_batch: number | null;
+  torch_arch: string | null;
+  note: string | null;
+}
+
+/** torchvision architectures equal (in layers and cost) to zoo models. */
+const TORCHVISION: Record<string, string> = {
+  ResNet18: 'resnet18', ResNet34: 'resnet34', ResNet50: 'resnet50', ResNet101: 'resnet101', ResNet152: 'resnet152',
+  ResNeXt50_32x4d: 'resnext50_32x4d', ResNeXt101_32x8d_wsl: 'resnext101_32x8d',
+  MobileNetV2_x1_0: 'mobilenet_v2', ShuffleNetV2_x1_0: 'shufflenet_v2_x1_0', ShuffleNetV2_x0_5: 'shufflenet_v2_x0_5',
+  VGG11: 'vgg11', VGG13: 'vgg13', VGG16: 'vgg16', VGG19: 'vgg19', AlexNet: 'alexnet',
+  DenseNet121: 'densenet121', DenseNet161: 'densenet161', DenseNet169: 'densenet169', DenseNet201: 'densenet201',
+  SqueezeNet1_0: 'squeezenet1_0', SqueezeNet1_1: 'squeezenet1_1',
+};
+
+/** Times fn: warm-up, then reps runs (or enough for ~3 s); returns ms per run (median). */
+function timeIt(fn: () => void, reps: number | null): number {
+  fn();
+  const first = performance.now();
+  fn();
+  const once = performance.now() - first;
+  const n = reps ?? Math.max(3, Math.min(50, Math.ceil(3000 / Math.max(once, 1))));
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+async function timeItAsync(fn: () => Promise<void>, reps: number | null): Promise<number> {
+  await fn();
+  const first = performance.now();
+  await fn();
+  const once = performance.now() - first;
+  const n = reps ?? Math.max(3, Math.min(50, Math.ceil(3000 / Math.max(once, 1))));
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function input(shape: number[]): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(0.013 * i + 0.5) * 1.5);
+}
+
+function benchOurs(model: Module, mode: 'infer' | 'train', shape: number[], reps: number | null): number {
+  const x = new Tensor(input(shape), shape);
+  if (mode === 'infer') {
+    model.eval();
+    return timeIt(() => noGrad(() => model.forward(x).free()), reps);
+  }
+  model.train();
+  const labels = intTensor(Array.from({ length: shape[0]! }, (_, i) => i % 10), [shape[0]!]);
+  return timeIt(() => {
+    const loss = crossEntropy(model.forward(x), labels);
+    loss.backward();
+    model.zeroGrad();
+    loss.free();
+  }, reps);
+}
+
+async function benchOrt(model: Module, shape: number[], threads: number, reps: number | null): Promise<number> {
+  const ort = await import('onnxruntime-node').catch(() => null);
+  if (ort === null) throw new UserError('bench model --vs onnxruntime: onnxruntime-node is not installed (it is a devDependency: npm ci)');
+  const dir = mkdtempSync(join(tmpdir(), 'imcls-bench-'));
+  try {
+    const path = join(dir, 'model.onnx');
+    writeOnnxFile(path, exportOnnx(model, { imageShape: shape.slice(1) as [number, number, number] }));
+    const sess = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    const feeds = { image: new ort.Tensor('float32', input(shape), shape) };
+    const ms = await timeItAsync(async () => {
+      await sess.run(feeds);
+    }, reps);
+    await sess.release();
+    return ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const TORCH_SCRIPT = `
+import json, sys, time
+import torch, torchvision
+cfg = json.loads(sys.argv[1])
+torch.set_num_threads(cfg["threads"])
+m = getattr(torchvision.models, cfg["arch"])(num_classes=cfg["classes"])
+x = torch.randn(*cfg["shape"])
+y = torch.randint(0, cfg["classes"], (cfg["shape"][0],))
+def step():
+    if cfg["mode"] == "infer":
+        with torch.no_grad():
+            m(x)
+    else:
+        out = m(x)
+        out = out.logits if hasattr(out, "logits") else out
+        torch.nn.functional.cross_entropy(out, y).backward()
+        m.zero_grad()
+if cfg["mode"] == "infer": m.eval()
+else: m.train()
+step()
+t = time.perf_counter(); step(); once = (time.perf_counter() - t) * 1000
+n = cfg["reps"] or max(3, min(50, int(3000 / max(once, 1)) + 1))
+ts = []
+for _ in range(n):
+    t = time.perf_counter(); step(); ts.append((time.perf_counter() - t) * 1000)
+ts.sort()
+print(json.dumps({"ms": ts[len(ts) // 2]}))
+`;
+
+function benchTorch(arch: string, mode: string, shape: number[], classes: number, threads: number, reps: number | null): number | { error: string } {
+  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, JSON.stringify({ arch, mode, shape, classes, threads, reps })], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) return { error: (r.stderr || 'python failed').trim().split('\n').pop() ?? 'python failed' };
+  return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number }).ms;
+}
+
+export async function runModelBench(o: { model: string; mode: 'infer' | 'train'; batch: number; imageShape: number[] | null; vs: 'onnxruntime' | 'torch' | null; reps: number | null }): Promise<ModelBenchResult> {
+  const entry = getModelEntry(o.model);
+  const chw = o.imageShape ?? [...entry.config.inputSize];
+  const shape = [o.batch, ...chw];
+  const threads = loadNativeAddon().addon?.info().threads ?? 1;
+  const model = createModel(entry.name);
+  const ms = benchOurs(model, o.mode, shape, o.reps);
+  const ips = (b: number, t: number): number => (b * 1000) / t;
+  const result: ModelBenchResult = {
+    model: entry.name, mode: o.mode, batch_size: o.batch, image_shape: chw, backend: getBackend().name, threads,
+    images_per_sec: ips(o.batch, ms), ms_per_batch: ms,
+    ort_images_per_sec: null, ort_ms_per_batch: null, torch_images_per_sec: null, torch_ms_per_batch: null, torch_arch: null, note: null,
+  };
+  if (o.vs === 'onnxruntime') {
+    if (o.mode !== 'infer') result.note = 'onnxruntime runs inference only';
+    else {
+      const t = await benchOrt(model, shape, threads, o.reps);
+      result.ort_ms_per_batch = t;
+      result.ort_images_per_sec = ips(o.batch, t);
+    }
+  } else if (o.vs === 'torch') {
+    const arch = TORCHVISION[entry.name];
+    if (arch === undefined) result.note = `no torchvision architecture equal to ${entry.name}`;
+    else {
+      const t = benchTorch(arch, o.mode, shape, 1000, threads, o.reps);
+      if (typeof t === 'number') {
+        result.torch_arch = `torchvision.models.${arch}`;
+        result.torch_ms_per_batch = t;
+        result.torch_images_per_sec = ips(o.batch, t);
+      } else result.note = `torch: ${t.error}`;
+    }
+  }
+  return result;
+}
+
+export async function modelBenchCommand(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(`usage: imcls bench model --model NAME --mode infer|train --batch_size N [--image_shape 3,H,W] [--vs onnxruntime|torch] [--json]\n\n${flagHelp(flags)}`);
+    return;
+  }
+  const p = parseFlags(argv, flags, 'bench model');
+  const v = p.values;
+  const shape = v['image_shape'];
+  if (Array.isArray(shape) && shape.length !== 3) throw new UserError(`--image_shape: expected C,H,W, got ${shape.length} numbers`);
+  const vs = v['vs'] === 'none' || v['vs'] === null ? null : (v['vs'] as 'onnxruntime' | 'torch');
+  const r = await runModelBench({
+    model: String(v['model']),
+    mode: v['mode'] as 'infer' | 'train',
+    batch: Number(v['batch_size']),
+    imageShape: Array.isArray(shape) ? (shape as number[]) : null,
+    vs,
+    reps: typeof v['reps'] === 'number' ? v['reps'] : null,
+  });
+  if (v['json'] === true) {
+    console.log(JSON.stringify(r));
+    return;
+  }
+  const f = (x: number | null): string => (x === null ? '-' : x.toFixed(1));
+  console.log(`${r.model} ${r.mode} batch ${r.batch_size} ${r.image_shape.join('x')} (${r.backend}, ${r.threads} threads)`);
+  console.log(`  imcls:        ${f(r.images_per_sec)} images/s, ${r.ms_per_batch.toFixed(1)} ms/batch`);
+  if (r.ort_images_per_sec !== null) console.log(`  onnxruntime:  ${f(r.ort_images_per_sec)} images/s, ${f(r.ort_ms_per_batch)} ms/batch`);
+  if (r.torch_images_per_sec !== null) console.log(`  torch:        ${f(r.torch_images_per_sec)} images/s, ${f(r.torch_ms_per_batch)} ms/batch (${r.torch_arch})`);
+  if (r.note) console.log(`  note: ${r.note}`);
+}
