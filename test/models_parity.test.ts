@@ -25,8 +25,10 @@ const fixtures = readdirSync(dir)
   .sort()
   .map((f) => JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Fixture);
 
-// The reference backend is plain JS: keep its share to the cheaper networks (≤ 2.5 GMACs).
+// The reference backend is plain JS: keep its share to the cheaper networks (≤ 2.5 GMACs and ≤ 30M
+// parameters — filling 60M formula values and a 9216×4096 fc in JS costs as much as the convs).
 const REFERENCE_MAX_MACS = 2.5e9;
+const REFERENCE_MAX_PARAMS = 30e6;
 
 test('parity fixtures exist for the part A acceptance models', () => {
   const have = new Set(fixtures.map((f) => f.model));
@@ -38,7 +40,8 @@ test('parity fixtures exist for the part A acceptance models', () => {
 for (const fx of fixtures) {
   test(`${fx.model}: logits match PyTorch (${fx.input_shape.join('×')})`, async (t) => {
     assert.equal(fx.formula_version, 1);
-    if (getBackend().name === 'reference' && modelInfo(fx.model).macs > REFERENCE_MAX_MACS) {
+    const info = modelInfo(fx.model);
+    if (getBackend().name === 'reference' && (info.macs > REFERENCE_MAX_MACS || info.params > REFERENCE_MAX_PARAMS)) {
       t.skip('reference backend: heavy network, checked on native');
       return;
     }
