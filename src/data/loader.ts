@@ -77,14 +77,23 @@ class ReaderThread {
     this.worker.on('exit', (code) => fail(new Error(`reader thread exited (code ${code})`)));
   }
 
+  /** Tasks sent and not yet answered. */
+  readonly inflight = new Set<Promise<BatchResult>>();
+
   run(task: BatchTask): Promise<BatchResult> {
     if (this.dead) return Promise.reject(this.dead);
-    return new Promise((resolve, reject) => {
+    const p = new Promise<BatchResult>((resolve, reject) => {
       this.queue.push({ resolve, reject });
       this.worker.ref();
       const transfer = [task.indices.buffer as ArrayBuffer, task.labels.buffer as ArrayBuffer];
       this.worker.postMessage(task, transfer);
     });
+    this.inflight.add(p);
+    const done = (): void => {
+      this.inflight.delete(p);
+    };
+    p.then(done, done);
+    return p;
   }
 }
 
@@ -206,10 +215,12 @@ export class DataLoader {
     this.closed = true;
     const threads = this.threads;
     this.threads = [];
-    // ref() first: an unref'd worker does not keep the event loop alive until its exit.
-    await Promise.all(threads.map((t) => {
+    // Let the batches a thread is decoding finish first: terminating a worker inside a sharp
+    // (libvips) call never completes. ref() so the wait keeps the event loop alive.
+    await Promise.all(threads.map(async (t) => {
       t.worker.ref();
-      return t.worker.terminate();
+      await Promise.allSettled([...t.inflight]);
+      await t.worker.terminate();
     }));
   }
 }

@@ -1,6 +1,6 @@
 // Building a model for eval/infer from weights: the model name and class count come from the
 // flags, else from what was saved with the weights; preprocessing likewise (preprocess.ts).
-import { createModel, getModelEntry } from '../models/registry.js';
+import { createModel, getModelEntry } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { UserError } from '../util/errors.js';
 import { resolvePreprocess, type PreprocessFlags, type ResolvedPreprocess } from './preprocess.js';

@@ -3,7 +3,7 @@
 // weights is this field's most common silent accuracy bug, so the saved config wins over defaults.
 import type { Interpolation } from '../data/resize.js';
 import type { PreprocessConfig } from '../data/transforms.js';
-import { getModelEntry } from '../models/registry.js';
+import { getModelEntry } from '../models/index.js';
 import { UserError } from '../util/errors.js';
 import type { WeightsMeta } from './weights.js';
 

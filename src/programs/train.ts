@@ -11,7 +11,7 @@ import { smoothLabels } from '../data/targets.js';
 import { checkpointDir, loadCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { saveSafetensors } from '../io/safetensors.js';
-import { createModel, getModelEntry } from '../models/registry.js';
+import { createModel, getModelEntry } from '../models/index.js';
 import { isMultiHeadClassifier } from '../models/googlenet.js';
 import type { Module } from '../nn/module.js';
 import { getRngState, manualSeed, setRngState, type RngState } from '../nn/random.js';
