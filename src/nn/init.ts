@@ -37,11 +37,11 @@ export function computeFans(shape: Shape): Fans {
 }
 
 function fillUniform(v: Float32Array, lo: number, hi: number, g: RandomGenerator): void {
-  for (let i = 0; i < v.length; i++) v[i] = g.uniform(lo, hi);
+  g.fillUniform(v, lo, hi);
 }
 
 function fillNormal(v: Float32Array, mean: number, std: number, g: RandomGenerator): void {
-  for (let i = 0; i < v.length; i++) v[i] = mean + std * g.normal();
+  g.fillNormal(v, mean, std);
 }
 
 export function constant(value = 0): Initializer {

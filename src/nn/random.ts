@@ -28,11 +28,13 @@ function splitmix32(seed: number): () => number {
 }
 
 export class RandomGenerator {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
-  private spare: number | null = null;
+  // The state lives in a typed array and the cached Gaussian in a number-only field: values of
+  // 2^30 and above do not fit V8's small integers, and storing them in ordinary object fields
+  // allocated a heap number per draw (megabytes of garbage per training step from dropout masks
+  // and data augmentation). Typed-array stores allocate nothing.
+  private readonly st = new Uint32Array(4);
+  private spare = 0;
+  private hasSpare = false;
 
   constructor(seed = 0) {
     this.seed(seed);
@@ -44,24 +46,26 @@ export class RandomGenerator {
     const lo = seed >>> 0;
     const hi = Math.floor(seed / 4294967296) >>> 0;
     const sm = splitmix32(lo ^ Math.imul(hi, 0x27d4eb2d));
-    this.s0 = sm();
-    this.s1 = sm();
-    this.s2 = sm();
-    this.s3 = sm();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
-    this.spare = null;
+    const st = this.st;
+    for (let i = 0; i < 4; i++) st[i] = sm();
+    if ((st[0]! | st[1]! | st[2]! | st[3]!) === 0) st[0] = 1; // the all-zero state is a fixed point
+    this.hasSpare = false;
+    this.spare = 0;
   }
 
-  /** A uniform 32-bit unsigned integer. */
+  /** A uniform 32-bit unsigned integer (xoshiro128**). */
   nextUint32(): number {
-    const result = Math.imul(((Math.imul(this.s1, 5) << 7) | (Math.imul(this.s1, 5) >>> 25)), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = ((this.s3 << 11) | (this.s3 >>> 21)) >>> 0;
+    const st = this.st;
+    const s0 = st[0]!;
+    const s1 = st[1]!;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const n2 = st[2]! ^ s0;
+    const n3 = st[3]! ^ s1;
+    st[1] = s1 ^ n2;
+    st[0] = s0 ^ n3;
+    st[2] = n2 ^ (s1 << 9);
+    st[3] = (n3 << 11) | (n3 >>> 21);
     return result;
   }
 
@@ -79,10 +83,9 @@ export class RandomGenerator {
 
   /** A standard normal deviate (Box–Muller, pairs cached). */
   normal(): number {
-    if (this.spare !== null) {
-      const v = this.spare;
-      this.spare = null;
-      return v;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     let u1 = this.random();
     while (u1 === 0) u1 = this.random(); // log(0)
@@ -90,11 +93,23 @@ export class RandomGenerator {
     const r = Math.sqrt(-2 * Math.log(u1));
     const theta = 2 * Math.PI * u2;
     this.spare = r * Math.sin(theta);
+    this.hasSpare = true;
     return r * Math.cos(theta);
   }
 
+  /** Fills out with uniform [lo, hi) draws (the same stream as calling uniform() per element). */
+  fillUniform(out: Float32Array, lo = 0, hi = 1): void {
+    for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * this.random();
+  }
+
+  /** Fills out with mean + std·N(0, 1) draws (the same stream as calling normal() per element). */
+  fillNormal(out: Float32Array, mean = 0, std = 1): void {
+    for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
+  }
+
   getState(): RngState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+    const st = this.st;
+    return { s: [st[0]!, st[1]!, st[2]!, st[3]!], spare: this.hasSpare ? this.spare : null };
   }
 
   setState(state: RngState): void {
@@ -104,8 +119,9 @@ export class RandomGenerator {
     }
     if ((s[0] | s[1] | s[2] | s[3]) === 0) throw new RangeError('random state: all-zero state is invalid');
     if (state.spare !== null && typeof state.spare !== 'number') throw new RangeError('random state: spare must be a number or null');
-    [this.s0, this.s1, this.s2, this.s3] = s;
-    this.spare = state.spare;
+    this.st.set(s);
+    this.hasSpare = state.spare !== null;
+    this.spare = state.spare ?? 0;
   }
 }
 
@@ -131,7 +147,7 @@ export function randn(shape: Shape, opts: { mean?: number; std?: number; generat
   const mean = opts.mean ?? 0;
   const std = opts.std ?? 1;
   const buf = allocF32(shapeSize(shape));
-  for (let i = 0; i < buf.length; i++) buf[i] = mean + std * g.normal();
+  g.fillNormal(buf, mean, std);
   return new Tensor(buf, shape);
 }
 
@@ -141,6 +157,6 @@ export function rand(shape: Shape, opts: { lo?: number; hi?: number; generator?:
   const lo = opts.lo ?? 0;
   const hi = opts.hi ?? 1;
   const buf = allocF32(shapeSize(shape));
-  for (let i = 0; i < buf.length; i++) buf[i] = g.uniform(lo, hi);
+  g.fillUniform(buf, lo, hi);
   return new Tensor(buf, shape);
 }
