@@ -12,6 +12,8 @@ import { UserError } from '../util/errors.js';
 import { Parameter } from './parameter.js';
 
 let registrationCounter = 0;
+/** Bumped by every registration anywhere: invalidates the cached flattened entry lists. */
+let structureVersion = 0;
 
 interface Entry {
   readonly name: string;
@@ -44,6 +46,10 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   training = true;
   private readonly ownEntries: Entry[] = [];
   private readonly children = new Map<string, AnyModule>();
+  // entries() runs every training step (zeroGrad) and on large models; it is cached until any
+  // module registers something (a tree can only change through register*()).
+  private cachedEntries: Entry[] | null = null;
+  private cachedVersion = -1;
 
   abstract forward(...args: In): Out;
 
@@ -66,6 +72,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     if (this.children.has(key)) throw new Error(`${this.constructor.name}: a child module "${key}" is already registered`);
     if ((m as AnyModule) === (this as AnyModule)) throw new Error('a module cannot be its own child');
     this.children.set(key, m);
+    structureVersion++;
     return m;
   }
 
@@ -73,6 +80,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     if (name.length === 0) throw new Error(`${this.constructor.name}: a ${kind} needs a non-empty Paddle name`);
     if (this.ownEntries.some((e) => e.name === name)) throw new Error(`duplicate ${kind} name "${name}" in ${this.constructor.name}`);
     this.ownEntries.push({ name, tensor, kind, ticket: registrationCounter++ });
+    structureVersion++;
   }
 
   /** This module and all descendants, depth-first in registration order (each module once). */
@@ -95,7 +103,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   }
 
   /** Every parameter and buffer of the tree in creation order; throws on a name used twice. */
-  private entries(): Entry[] {
+  private entries(): readonly Entry[] {
+    if (this.cachedEntries !== null && this.cachedVersion === structureVersion) return this.cachedEntries;
     const all: Entry[] = [];
     const byName = new Map<string, Tensor>();
     for (const m of this.modules()) {
@@ -110,6 +119,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
       }
     }
     all.sort((a, b) => a.ticket - b.ticket);
+    this.cachedEntries = all;
+    this.cachedVersion = structureVersion;
     return all;
   }
 
@@ -188,7 +199,11 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Drops every parameter's accumulated gradient (its buffer goes back to the pool). */
   zeroGrad(): void {
-    for (const e of this.entries()) if (e.kind === 'parameter') e.tensor.zeroGrad();
+    const all = this.entries();
+    for (let i = 0; i < all.length; i++) {
+      const e = all[i]!;
+      if (e.kind === 'parameter' && e.tensor.grad !== null) e.tensor.zeroGrad();
+    }
   }
 
   /** Number of parameter elements (trainable and frozen; buffers are not parameters). */

@@ -60,6 +60,18 @@ function topoOrder(root: Tensor): Tensor[] {
   return order; // inputs before outputs
 }
 
+/**
+ * How many inputs that need a gradient receive the gradient object gi from one backward call.
+ * A gradient object may come back for several inputs (pass-through): it is handed over (owned,
+ * so accumulable in place and freeable) only when it goes to exactly one input. A loop rather
+ * than a Map per node: nodes have a handful of inputs, and this runs for every node every step.
+ */
+function useCount(inGrads: readonly (Tensor | null)[], inputs: readonly Tensor[], gi: Tensor): number {
+  let c = 0;
+  for (let j = 0; j < inGrads.length; j++) if (inGrads[j] === gi && inputs[j]!.requiresGrad) c++;
+  return c;
+}
+
 export function runBackward(root: Tensor, grad?: Tensor): void {
   if (!root.requiresGrad) throw new Error('backward(): this tensor does not require gradients (no input on its path requires them)');
   if (root.gradNode !== null && root.gradNode.backward === null) throw new Error('backward(): the graph was already consumed by an earlier backward()');
@@ -115,27 +127,20 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
     node.backward = null;
     const inGrads = fn(g);
     if (inGrads.length !== node.inputs.length) throw new Error(`backward of ${node.op} returned ${inGrads.length} gradients for ${node.inputs.length} inputs`);
-    // A gradient object may come back for several inputs (pass-through): it is handed over
-    // (owned, so accumulable in place and freeable) only when it goes to exactly one input.
-    const uses = new Map<Tensor, number>();
-    for (let j = 0; j < inGrads.length; j++) {
-      const gi = inGrads[j];
-      if (gi && node.inputs[j]!.requiresGrad) uses.set(gi, (uses.get(gi) ?? 0) + 1);
-    }
     for (let j = 0; j < inGrads.length; j++) {
       const gi = inGrads[j];
       const input = node.inputs[j]!;
       if (!gi) continue;
       if (!input.requiresGrad) {
-        if (gi !== g && !uses.has(gi)) gi.free();
+        if (gi !== g && useCount(inGrads, node.inputs, gi) === 0) gi.free();
         continue;
       }
       if (gi.size !== input.size) throw new Error(`backward of ${node.op}: gradient for input ${j} has ${gi.size} elements, input has ${input.size}`);
-      const transferable = uses.get(gi) === 1 && (gi !== g || owned.has(g));
+      const transferable = useCount(inGrads, node.inputs, gi) === 1 && (gi !== g || owned.has(g));
       if (gi === g) owned.delete(g);
       accumulate(input, gi, transferable);
     }
-    if (!uses.has(g) && owned.delete(g)) g.free();
+    if (useCount(inGrads, node.inputs, g) === 0 && owned.delete(g)) g.free();
     // The output's buffer is no longer needed by anyone on the tape.
     if (t !== root && !t.kept) t.free();
     // Drop the inputs (so the graph can be collected) but remember the node was consumed: a

@@ -6,14 +6,17 @@ import { runBackward, type GradNode } from './autograd.js';
 export type DType = 'float32' | 'int32';
 export type Shape = readonly number[];
 
+// Indexed loops, not for-of: these run for every tensor an op creates, and an array iterator
+// that escapes optimisation is garbage on every call.
 export function shapeSize(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 
 export function assertShape(shape: Shape, what = 'shape'): void {
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i]!;
     if (!Number.isInteger(d) || d < 0) throw new RangeError(`${what} [${shape.join(', ')}] has a dimension that is not a non-negative integer`);
   }
 }
@@ -21,6 +24,8 @@ export function assertShape(shape: Shape, what = 'shape'): void {
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;
+  /** Number of elements (computed once: read by every op and kernel call). */
+  readonly size: number;
   private buf: Float32Array | Int32Array | null;
   /** Whether gradients flow to this tensor. Set on parameters; ops set it on their outputs. */
   requiresGrad = false;
@@ -36,12 +41,9 @@ export class Tensor {
     const n = shapeSize(shape);
     if (data.length !== n) throw new RangeError(`tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
     this.buf = data;
+    this.size = n;
     this.shape = Object.freeze([...shape]);
     this.dtype = data instanceof Int32Array ? 'int32' : 'float32';
-  }
-
-  get size(): number {
-    return shapeSize(this.shape);
   }
 
   get ndim(): number {
