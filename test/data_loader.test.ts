@@ -140,3 +140,16 @@ test('breaking out early leaves nothing running; the next epoch works', async ()
   assert.equal(all.length, 16);
   // Not closed on purpose: idle reader threads must not keep the test process alive.
 });
+
+test('tasks of an abandoned epoch generation are dropped unprocessed', async () => {
+  const { processBatch } = await import('../src/data/batch.js');
+  const ds = pixelDataset(4);
+  const generation = new Int32Array(new SharedArrayBuffer(4));
+  const ctx = { transform: evalTransform(pre), seed: 0, onBadImage: 'error' as const, mix: null, maxPixels: 1e6, pixels: { pixels: ds.pixels, width: 8, height: 8, channels: 1 }, generation };
+  const task = { epoch: 0, batchIndex: 0, firstPosition: 0, indices: Int32Array.from([0, 1]), labels: Int32Array.from([0, 1]), paths: null, generation: 0 };
+  assert.equal((await processBatch(task, ctx)).count, 2);
+  Atomics.store(generation, 0, 1);
+  const r = await processBatch(task, ctx);
+  assert.equal(r.count, 0);
+  assert.equal(r.error, null);
+});

@@ -27,6 +27,11 @@ export interface BatchContext {
   maxPixels: number;
   /** In-memory datasets; file datasets send paths with each task instead. */
   pixels: PixelSource | null;
+  /**
+   * Shared cell [0] = the loader's current epoch generation. A task of an older generation (its
+   * epoch was abandoned by a break or an error) is dropped instead of processed.
+   */
+  generation: Int32Array | null;
 }
 
 export interface BatchTask {
@@ -39,6 +44,8 @@ export interface BatchTask {
   labels: Int32Array;
   /** File datasets: the files to read. */
   paths: string[] | null;
+  /** The epoch generation this task belongs to (see BatchContext.generation). */
+  generation: number;
 }
 
 export interface BatchResult {
@@ -78,8 +85,15 @@ function sampleLabel(task: BatchTask, k: number): string {
   return task.paths?.[k] ?? `sample ${task.indices[k]}`;
 }
 
+function cancelled(task: BatchTask, ctx: BatchContext): boolean {
+  return ctx.generation !== null && Atomics.load(ctx.generation, 0) !== task.generation;
+}
+
 export async function processBatch(task: BatchTask, ctx: BatchContext): Promise<BatchResult> {
   const cfg = ctx.transform;
+  if (cancelled(task, ctx)) {
+    return { batchIndex: task.batchIndex, images: new Float32Array(0), labels: new Int32Array(0), labelsB: null, lam: 1, count: 0, skipped: [], error: null };
+  }
   const n = task.indices.length;
   const sz = cfg.channels * cfg.size * cfg.size;
   const images = new Float32Array(n * sz);

@@ -132,6 +132,7 @@ export class DataLoader {
       mix: opts.mix ?? null,
       maxPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
       pixels: d.kind === 'pixels' ? { pixels: d.pixels, width: d.width, height: d.height, channels: d.channels } : null,
+      generation: new Int32Array(new SharedArrayBuffer(4)),
     };
   }
 
@@ -158,7 +159,7 @@ export class DataLoader {
     for (let k = 0; k < indices.length; k++) labels[k] = this.dataset.labels[indices[k]!]!;
     const d = this.dataset;
     const paths = d.kind === 'files' ? Array.from(indices, (i) => d.paths[i]!) : null;
-    return { epoch, batchIndex: b, firstPosition: start, indices, labels, paths };
+    return { epoch, batchIndex: b, firstPosition: start, indices, labels, paths, generation: Atomics.load(this.ctx.generation!, 0) };
   }
 
   private dispatch(task: BatchTask): Promise<BatchResult> {
@@ -174,6 +175,8 @@ export class DataLoader {
   /** Batches of one epoch, in order. */
   async *epoch(epoch: number): AsyncGenerator<Batch, void, undefined> {
     if (this.closed) throw new Error('DataLoader is closed');
+    // A new generation: tasks still queued from an abandoned epoch are dropped by the threads.
+    Atomics.add(this.ctx.generation!, 0, 1);
     const order = this.order(epoch);
     const nb = this.numBatches;
     const ahead = Math.max(1, this.workers, Math.floor(this.bufferSize / this.batchSize));
@@ -206,7 +209,9 @@ export class DataLoader {
         };
       }
     } finally {
-      // Results still in flight are dropped when they arrive; idle threads do not keep the process alive.
+      // Tasks not yet started are skipped by the threads; results still in flight are dropped when
+      // they arrive; idle threads do not keep the process alive.
+      if (inflight.size > 0) Atomics.add(this.ctx.generation!, 0, 1);
       inflight.clear();
     }
   }
