@@ -119,3 +119,28 @@ test('export refuses a model that runs in training mode', () => {
   }
   assert.throws(() => exportOnnx(new TrainOnly(), { imageShape: [3, 4, 4] }), /eval mode/);
 });
+
+test('external data: weights in a side file (as for models over 2 GiB) load in onnxruntime with the same result', async () => {
+  const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { writeOnnxFile } = await import('../src/io/onnx/export.js');
+  const dir = mkdtempSync(join(tmpdir(), 'imcls-onnx-'));
+  try {
+    manualSeed(3);
+    const m = filled(new OpZoo());
+    const inline = exportOnnx(m, { imageShape: [3, 23, 19] });
+    const e = exportOnnx(m, { imageShape: [3, 23, 19], externalData: 'always', externalDataLocation: 'zoo.onnx.data' });
+    assert.ok(e.external !== null && e.external.length > 0);
+    const files = writeOnnxFile(join(dir, 'zoo.onnx'), e);
+    assert.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['zoo.onnx', 'zoo.onnx.data']);
+    assert.ok(statSync(files[0]!).size < inline.proto.length, 'the big weights left the model file');
+    const shape = [2, 3, 23, 19];
+    const x = testInput(shape);
+    const a = await runOrt(join(dir, 'zoo.onnx'), x, shape);
+    const b = await runOrt(onnxBytes(inline), x, shape);
+    assert.deepEqual([...a.data], [...b.data]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -80,8 +80,9 @@ export function runExport(a: ExportArgs): ExportResult {
         imageShape: shape,
         foldBn: a.foldBn ?? true,
         metadata: { [META_KEY]: JSON.stringify(meta) },
+        externalDataLocation: `${basename(a.output)}.data`,
       });
-      writeOnnxFile(a.output, e);
+      const written = writeOnnxFile(a.output, e);
       const base = basename(a.output).replace(/\.onnx$/i, '');
       const prePath = join(dirname(a.output), `${base}.preprocess.json`);
       const preprocess = {
@@ -100,7 +101,7 @@ export function runExport(a: ExportArgs): ExportResult {
         labels: meta.labels ?? null,
       };
       writeFileSync(prePath, `${JSON.stringify(preprocess, null, 2)}\n`);
-      result.files.push(a.output, prePath);
+      result.files.push(...written, prePath);
       result.onnxNodes = e.graph.nodes.length;
       result.foldedBatchNorms = e.foldedBatchNorms;
       break;

@@ -78,13 +78,40 @@ function encodeNode(n: OnnxNode): ProtoWriter {
   return w;
 }
 
-function encodeTensor(t: OnnxInitializer): ProtoWriter {
+/** Where initializer bytes go when they do not fit the 2 GiB protobuf: a side file named `location`. */
+export interface ExternalData {
+  location: string;
+  /** the side file's chunks, filled while encoding (page-aligned tensors) */
+  chunks: Uint8Array[];
+  length: number;
+}
+
+const EXTERNAL_ALIGN = 4096;
+
+function encodeTensor(t: OnnxInitializer, external: ExternalData | null): ProtoWriter {
   const w = new ProtoWriter();
   if (t.dims.length > 0) w.packedInt64(1, t.dims);
   w.varint(2, t.data instanceof Float32Array ? FLOAT : INT64);
   w.string(8, t.name);
   // raw_data is little-endian; so is every platform Node runs on that this engine supports.
-  w.bytes(9, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  if (external === null || bytes.length < 256) {
+    // small tensors (shapes, scalars) stay inline
+    w.bytes(9, bytes);
+    return w;
+  }
+  const pad = (EXTERNAL_ALIGN - (external.length % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
+  if (pad > 0) {
+    external.chunks.push(new Uint8Array(pad));
+    external.length += pad;
+  }
+  const entry = (k: string, v: string): ProtoWriter => new ProtoWriter().string(1, k).string(2, v);
+  w.message(13, entry('location', external.location));
+  w.message(13, entry('offset', String(external.length)));
+  w.message(13, entry('length', String(bytes.length)));
+  w.varint(14, 1); // data_location = EXTERNAL
+  external.chunks.push(bytes);
+  external.length += bytes.length;
   return w;
 }
 
@@ -101,11 +128,11 @@ function encodeValueInfo(v: OnnxValueInfo): ProtoWriter {
   return new ProtoWriter().string(1, v.name).message(2, type);
 }
 
-export function encodeGraph(g: OnnxGraph): ProtoWriter {
+export function encodeGraph(g: OnnxGraph, external: ExternalData | null = null): ProtoWriter {
   const w = new ProtoWriter();
   for (const n of g.nodes) w.message(1, encodeNode(n));
   w.string(2, g.name);
-  for (const t of g.initializers.values()) w.message(5, encodeTensor(t));
+  for (const t of g.initializers.values()) w.message(5, encodeTensor(t, external));
   for (const v of g.inputs) w.message(11, encodeValueInfo(v));
   for (const v of g.outputs) w.message(12, encodeValueInfo(v));
   return w;
@@ -117,10 +144,10 @@ export interface ModelMeta {
   metadata?: Record<string, string>;
 }
 
-export function encodeModel(g: OnnxGraph, meta: ModelMeta): ProtoWriter {
+export function encodeModel(g: OnnxGraph, meta: ModelMeta, external: ExternalData | null = null): ProtoWriter {
   const w = new ProtoWriter().varint(1, IR_VERSION).string(2, 'imcls').string(3, meta.producerVersion);
   if (meta.docString !== undefined) w.string(6, meta.docString);
-  w.message(7, encodeGraph(g));
+  w.message(7, encodeGraph(g, external));
   w.message(8, new ProtoWriter().string(1, '').varint(2, OPSET));
   for (const [k, v] of Object.entries(meta.metadata ?? {})) w.message(14, new ProtoWriter().string(1, k).string(2, v));
   return w;
