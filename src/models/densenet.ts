@@ -23,7 +23,7 @@ class BnReluConv extends Module {
   forward(x: Tensor): Tensor {
     const a = this.bn.forward(x);
     const y = this.conv.forward(a);
-    if (!a.requiresGrad) a.free();
+    if (!y.requiresGrad && a !== x) a.free(); // off the tape nothing else holds it
     return y;
   }
 }

@@ -63,7 +63,8 @@ export class ConvBN extends Module {
   forward(x: Tensor): Tensor {
     const c = this.conv.forward(x);
     const y = this.bn.forward(c);
-    if (!c.requiresGrad && c !== x) c.free();
+    // off the tape (inference), nothing else holds the conv output: recycle it at once
+    if (!y.requiresGrad && c !== y) c.free();
     return y;
   }
 }
