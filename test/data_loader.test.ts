@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataLoader, type Batch } from '../src/data/loader.js';
@@ -152,4 +152,42 @@ test('tasks of an abandoned epoch generation are dropped unprocessed', async () 
   const r = await processBatch(task, ctx);
   assert.equal(r.count, 0);
   assert.equal(r.error, null);
+});
+
+test('JPEG training samples decoded as a region equal full decode + crop (same draws, same pixels)', async () => {
+  const sharp = (await import('sharp')).default;
+  const { jpegInfo } = await import('../src/data/jpeg_info.js');
+  const { decodeImage } = await import('../src/data/decode.js');
+  const { Rng, STREAM_SAMPLE } = await import('../src/data/rng.js');
+  const { augment, normalizeTables, normalizeInto } = await import('../src/data/transforms.js');
+  const dir = join(root, 'jpegs');
+  mkdirSync(dir, { recursive: true });
+  let list = '';
+  for (let i = 0; i < 6; i++) {
+    const raw = Buffer.alloc(90 * 70 * 3);
+    for (let p = 0; p < raw.length; p++) raw[p] = (p * (i + 7) + (p >> 5)) % 256;
+    const jpg = await sharp(raw, { raw: { width: 90, height: 70, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+    writeFileSync(join(dir, `${i}.jpg`), jpg);
+    list += `${i}.jpg ${i}\n`;
+    assert.deepEqual(jpegInfo(jpg), { width: 90, height: 70, orientation: 1 });
+  }
+  const rotated = await sharp(Buffer.alloc(30 * 20 * 3, 9), { raw: { width: 30, height: 20, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+  assert.deepEqual(jpegInfo(rotated), { width: 30, height: 20, orientation: 6 });
+  assert.equal(jpegInfo(encodePng(makeImage(2, 2, 3))), null);
+  writeFileSync(join(dir, 'train_list.txt'), list);
+  const ds = readFileList(join(dir, 'train_list.txt'), dir, { classDim: 6 });
+  const tf = trainTransform({ resizeShort: 40, crop: 32, mean: [0.4, 0.5, 0.6], std: [0.2, 0.25, 0.3], interpolation: 'bilinear' });
+  const l = new DataLoader({ dataset: ds, transform: tf, batchSize: 3, shuffle: true, dropLast: true, seed: 4, workers: 0 });
+  const order = l.order(2);
+  const batches = await collect(l.epoch(2));
+  const tables = normalizeTables(tf.mean, tf.std);
+  for (let pos = 0; pos < 6; pos++) {
+    const full = await decodeImage(readFileSync(ds.paths[order[pos]!]!), { channels: 3 });
+    const { image, flip } = augment(full, tf, new Rng(4, STREAM_SAMPLE, 2, pos));
+    const expect = new Float32Array(3 * 32 * 32);
+    normalizeInto(image, tables, expect, 0, flip);
+    const b = batches[Math.floor(pos / 3)]!;
+    const k = pos % 3;
+    assert.deepEqual(b.images.values.subarray(k * 3 * 32 * 32, (k + 1) * 3 * 32 * 32), expect, `position ${pos}`);
+  }
 });

@@ -7,7 +7,8 @@ import { decodeImage } from './decode.js';
 import { toChannels, type Image } from './image.js';
 import { Rng, STREAM_BATCH, STREAM_SAMPLE } from './rng.js';
 import { mixBatch, type MixSpec } from './targets.js';
-import { normalizeTables, transformInto, type TransformConfig } from './transforms.js';
+import { normalizeTables, trainCropBox, transformInto, type TransformConfig } from './transforms.js';
+import { jpegInfo } from './jpeg_info.js';
 
 export type OnBadImage = 'error' | 'skip';
 
@@ -61,14 +62,23 @@ export interface BatchResult {
   error: string | null;
 }
 
-async function loadSample(task: BatchTask, k: number, ctx: BatchContext): Promise<Image> {
-  const channels = ctx.transform.channels;
+interface Loaded {
+  img: Image;
+  rng: Rng;
+  /** img is already the training crop (drawn from rng). */
+  precropped: boolean;
+}
+
+async function loadSample(task: BatchTask, k: number, ctx: BatchContext): Promise<Loaded> {
+  const cfg = ctx.transform;
+  const channels = cfg.channels;
+  const rng = new Rng(ctx.seed, STREAM_SAMPLE, task.epoch, task.firstPosition + k);
   if (ctx.pixels !== null) {
     const p = ctx.pixels;
     const sz = p.width * p.height * p.channels;
     const i = task.indices[k]!;
     const img: Image = { data: p.pixels.subarray(i * sz, (i + 1) * sz), width: p.width, height: p.height, channels: p.channels };
-    return toChannels(img, channels);
+    return { img: toChannels(img, channels), rng, precropped: false };
   }
   const path = task.paths![k]!;
   let buf: Buffer;
@@ -78,7 +88,17 @@ async function loadSample(task: BatchTask, k: number, ctx: BatchContext): Promis
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(e)})`);
   }
-  return decodeImage(buf, { channels, maxPixels: ctx.maxPixels });
+  if (cfg.mode === 'train' && !cfg.rotate) {
+    // JPEG training samples: draw the crop from the header's size and decode only that region.
+    const info = jpegInfo(buf);
+    if (info !== null && info.orientation === 1 && info.width * info.height <= ctx.maxPixels) {
+      const box = trainCropBox(info.height, info.width, cfg, rng);
+      const img = await decodeImage(buf, { channels, maxPixels: ctx.maxPixels, region: box });
+      if (img.width !== box.w || img.height !== box.h) throw new Error(`decoded region ${img.width}x${img.height}, expected ${box.w}x${box.h}`);
+      return { img, rng, precropped: true };
+    }
+  }
+  return { img: await decodeImage(buf, { channels, maxPixels: ctx.maxPixels }), rng, precropped: false };
 }
 
 function sampleLabel(task: BatchTask, k: number): string {
@@ -102,20 +122,18 @@ export async function processBatch(task: BatchTask, ctx: BatchContext): Promise<
   const skipped: string[] = [];
   let count = 0;
   // Decode the next sample (libuv thread) while this thread augments the current one.
-  const start = (k: number): Promise<Image> => {
+  const start = (k: number): Promise<Loaded> => {
     const p = loadSample(task, k, ctx);
     p.catch(() => undefined);
     return p;
   };
-  let pending: Promise<Image> | null = n > 0 ? start(0) : null;
+  let pending: Promise<Loaded> | null = n > 0 ? start(0) : null;
   for (let k = 0; k < n; k++) {
     const cur = pending!;
     pending = k + 1 < n ? start(k + 1) : null;
-    let img: Image;
     try {
-      img = await cur;
-      const rng = new Rng(ctx.seed, STREAM_SAMPLE, task.epoch, task.firstPosition + k);
-      transformInto(img, cfg, rng, tables, images, count * sz);
+      const { img, rng, precropped } = await cur;
+      transformInto(img, cfg, rng, tables, images, count * sz, precropped);
     } catch (e) {
       const msg = `${sampleLabel(task, k)}: cannot load image: ${(e as Error).message}`;
       if (ctx.onBadImage === 'error') {

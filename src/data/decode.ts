@@ -5,7 +5,7 @@
 // RGB as cv2.IMREAD_COLOR does, or RGB reduced to luma for 1-channel models).
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { Image } from './image.js';
+import type { Box, Image } from './image.js';
 import { toChannels } from './image.js';
 import { decodeBmp, isBmp } from './bmp.js';
 
@@ -16,6 +16,11 @@ export interface DecodeOptions {
   /** 1 (gray) or 3 (RGB). */
   channels: number;
   maxPixels?: number;
+  /**
+   * Decode only this region (of the stored, un-rotated image). Used for JPEGs without an EXIF
+   * rotation: the pixels are those of a full decode, cropped.
+   */
+  region?: Box;
 }
 
 let configured = false;
@@ -33,8 +38,9 @@ export async function decodeImage(buf: Uint8Array, opts: DecodeOptions): Promise
   if (opts.channels !== 1 && opts.channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${opts.channels}`);
   if (isBmp(buf)) return toChannels(decodeBmp(buf, maxPixels), opts.channels);
   configureSharp();
-  const s = sharp(buf, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0, sequentialRead: true })
-    .rotate()
+  let s = sharp(buf, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0, sequentialRead: true });
+  s = opts.region !== undefined ? s.extract({ left: opts.region.x, top: opts.region.y, width: opts.region.w, height: opts.region.h }) : s.rotate();
+  s = s
     .removeAlpha()
     .toColourspace(opts.channels === 3 ? 'srgb' : 'b-w');
   const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });

@@ -6,6 +6,7 @@ export * from './idx.js';
 export * from './cifar.js';
 export * from './image.js';
 export * from './decode.js';
+export * from './jpeg_info.js';
 export * from './bmp.js';
 export * from './png.js';
 export * from './resize.js';

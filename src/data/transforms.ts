@@ -1,7 +1,7 @@
 // The train and eval pipelines of Paddle's reader.py (PADDLE_REFERENCE §2.3-2.6), plus the options
 // Paddle has switched off (rotation, colour jitter) and torchvision's crop. A TransformConfig is
 // plain data so it can travel to the reader threads.
-import type { Image } from './image.js';
+import type { Box, Image } from './image.js';
 import { resize, type Interpolation } from './resize.js';
 import { centerCropBox, DEFAULT_CROP_SCALE, paddleRandomCropBox, resizeShortSize, torchRandomResizedCropBox, type CropScale } from './crop.js';
 import { rotate } from './rotate.js';
@@ -130,7 +130,16 @@ export function normalize(img: Image, mean: readonly number[], std: readonly num
 }
 
 /** The geometric and colour steps of a pipeline: decoded image -> size x size uint8 image + flip decision. */
-export function augment(img: Image, cfg: TransformConfig, rng: Rng): { image: Image; flip: boolean } {
+/** The training crop box for an H x W image (the first draws of a training sample without rotation). */
+export function trainCropBox(height: number, width: number, cfg: TransformConfig, rng: Rng): Box {
+  return cfg.randomCrop === 'paddle' ? paddleRandomCropBox(height, width, rng, cfg.cropScale) : torchRandomResizedCropBox(height, width, rng, cfg.cropScale);
+}
+
+/**
+ * `precropped`: img is already the region trainCropBox drew from this rng (decoded region only);
+ * the remaining steps and draws are the same, so the output is identical.
+ */
+export function augment(img: Image, cfg: TransformConfig, rng: Rng, precropped = false): { image: Image; flip: boolean } {
   const size = cfg.size;
   if (cfg.mode === 'eval') {
     const rs = resizeShortSize(img.height, img.width, cfg.resizeShort);
@@ -139,16 +148,19 @@ export function augment(img: Image, cfg: TransformConfig, rng: Rng): { image: Im
     return { image: resize(resized, size, size, cfg.interpolation, box), flip: false };
   }
   let cur = img;
-  if (cfg.rotate) cur = rotate(cur, rng.randint(-10, 11));
-  const box = cfg.randomCrop === 'paddle' ? paddleRandomCropBox(cur.height, cur.width, rng, cfg.cropScale) : torchRandomResizedCropBox(cur.height, cur.width, rng, cfg.cropScale);
-  cur = resize(cur, size, size, cfg.interpolation, box);
+  if (precropped) {
+    cur = resize(cur, size, size, cfg.interpolation);
+  } else {
+    if (cfg.rotate) cur = rotate(cur, rng.randint(-10, 11));
+    cur = resize(cur, size, size, cfg.interpolation, trainCropBox(cur.height, cur.width, cfg, rng));
+  }
   if (cfg.colorJitter) cur = colorJitter(cur, cfg.colorJitter, rng);
   const flip = cfg.flip && rng.randint(0, 2) === 1;
   return { image: cur, flip };
 }
 
 /** The whole pipeline for one sample into a preallocated NCHW batch slot. */
-export function transformInto(img: Image, cfg: TransformConfig, rng: Rng, tables: Float32Array[], out: Float32Array, offset: number): void {
-  const { image, flip } = augment(img, cfg, rng);
+export function transformInto(img: Image, cfg: TransformConfig, rng: Rng, tables: Float32Array[], out: Float32Array, offset: number, precropped = false): void {
+  const { image, flip } = augment(img, cfg, rng, precropped);
   normalizeInto(image, tables, out, offset, flip);
 }
