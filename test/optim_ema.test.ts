@@ -47,7 +47,7 @@ test('zeroDebias divides by 1 − d^(t+1)', () => {
   close(ema.averaged('w').item(), 5);
 });
 
-test('apply() swaps in the averages and restores the raw weights, even on throw', () => {
+test('apply() swaps in the averages and restores the raw weights, even on throw', async () => {
   const p = new Parameter(Float32Array.from([1, 2]), [2]);
   const ema = new ExponentialMovingAverage([['w', p]], { decay: 0.5, thresholdSteps: false });
   ema.update();
@@ -57,6 +57,12 @@ test('apply() swaps in the averages and restores the raw weights, even on throw'
   assert.throws(() => ema.apply(() => {
     throw new Error('boom');
   }), /boom/);
+  assert.deepEqual(p.toArray(), [1, 2]);
+  const seenAsync = await ema.applyAsync(async () => {
+    await new Promise((r) => setTimeout(r, 1));
+    return p.toArray();
+  });
+  assert.deepEqual(seenAsync, [0.5, 1]);
   assert.deepEqual(p.toArray(), [1, 2]);
   // state round trip
   const other = new ExponentialMovingAverage([['w', p]], { decay: 0.5, thresholdSteps: false });

@@ -95,6 +95,20 @@ export class ExponentialMovingAverage {
     }
   }
 
+  /** apply() for asynchronous work (an evaluation loop that awaits its data loader). */
+  async applyAsync<T>(fn: () => Promise<T>): Promise<T> {
+    const saved = this.params.map(([, p]) => p.clone());
+    try {
+      this.copyToParams();
+      return await fn();
+    } finally {
+      this.params.forEach(([, p], i) => {
+        p.assign(saved[i]!);
+        saved[i]!.free();
+      });
+    }
+  }
+
   /** Overwrites the parameters with the averages (ema_clean: export EMA weights). */
   copyToParams(): void {
     for (const [name, p] of this.params) {
