@@ -1,7 +1,14 @@
 // The model zoo: importing this module registers every family (each family file calls registerModel for its
 // variants), then the aliases, then the precomputed parameter/MAC table used by listings.
 // Families owned by the model-zoo part A:
-// (family imports are added below as their files land)
+import './resnet.js';
+import './resnet_vc.js';
+import './resnet_vd.js';
+import './resnext.js';
+import './se_resnext.js';
+import './densenet.js';
+import './darknet.js';
+import './resnext101_wsl.js';
 // Families owned by the model-zoo part B: add one `import './<family>.js';` line per family file here.
 import './alexnet.js';
 import './squeezenet.js';
