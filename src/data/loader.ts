@@ -218,6 +218,8 @@ export class DataLoader {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Queued tasks are dropped, so only the batch each thread is working on is waited for.
+    Atomics.add(this.ctx.generation!, 0, 1);
     const threads = this.threads;
     this.threads = [];
     // Let the batches a thread is decoding finish first: terminating a worker inside a sharp
