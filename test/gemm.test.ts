@@ -121,3 +121,22 @@ for (const isa of isaPaths) {
     assert.ok(out.worst < 1e-5, `${isa}: rel error ${out.worst}`);
   });
 }
+
+// Pre-packed A (the convolution-weights path of gemm.h): pack once, multiply several B, threaded
+// and not; shapes cross the MC/KC blocks and an m-split (m > 2 * MR) under the pool.
+test('native gemm with pre-packed A matches the oracle', { skip: loadNativeAddon().addon ? false : 'native addon not loaded' }, () => {
+  const addon = loadNativeAddon().addon! as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const [m, n, k, tA, tB] of [[150, 70, 600, false, false], [13, 200, 300, true, false], [400, 90, 50, false, true]] as const) {
+    const lda = (tA ? m : k) + 2, ldb = (tB ? k : n) + 1;
+    const a = randomArray((tA ? k : m) * lda, 41);
+    const packed = new Float32Array(addon['gemmPackedASize']!(m, k) as number);
+    addon['gemmPackA']!(tA, m, k, a, lda, packed);
+    for (const threaded of [true, false]) {
+      const b = randomArray((tB ? n : k) * ldb, threaded ? 42 : 43), c = randomArray(m * n, 44);
+      const want = oracle(tA, tB, m, n, k, 0.5, a, lda, b, ldb, 2, c, n);
+      const got = c.slice();
+      addon['gemmPackedA']!(m, n, k, 0.5, packed, tB, b, ldb, 2, got, n, threaded);
+      assert.ok(relError(got, want) < 1e-5, `m=${m} n=${n} k=${k} threaded=${threaded}: rel error ${relError(got, want)}`);
+    }
+  }
+});

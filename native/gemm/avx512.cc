@@ -1,7 +1,6 @@
 // AVX-512F path: 12x32 micro-kernel (24 zmm accumulators, 2 B vectors, 1 broadcast). Only chosen
 // when cpu.cc reports avx512 (CPUID + OS-enabled ZMM state); compiled everywhere on x86.
-// binding.gyp strips every -O flag (its cflags! lists remove -O3 too), so the addon builds at -O0;
-// this file is hot code and asks for -O3 itself (harmless once the build flags are fixed).
+// Hot code: -O3 regardless of the build's flags (a binding.gyp slip once built the addon at -O0).
 #pragma GCC optimize("O3")
 #include <cstdint>
 #include <cstring>

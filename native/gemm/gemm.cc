@@ -1,8 +1,7 @@
 // Blocked, packed, ISA-dispatched SGEMM driver (see gemm.h). The micro-kernels and packing
 // routines live in baseline.cc / avx2.cc / avx512.cc; this file owns loop blocking, packing
 // buffers, thread partitioning and the JS exports.
-// binding.gyp strips every -O flag (its cflags! lists remove -O3 too), so the addon builds at -O0;
-// this file is hot code and asks for -O3 itself (harmless once the build flags are fixed).
+// Hot code: -O3 regardless of the build's flags (a binding.gyp slip once built the addon at -O0).
 #pragma GCC optimize("O3")
 #include "gemm/gemm.h"
 
@@ -85,6 +84,13 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
   }
 }
 
+// Depth of the KC blocks for a given k: the K.kc budget spread evenly (k = 2048 with kc 288 runs
+// 8 x 256 rather than 7 x 288 + 32), so no block is a thin, poorly amortised remainder.
+int64_t block_kc(const KernelSet& K, int64_t k) {
+  const int64_t nb = (k + K.kc - 1) / K.kc;
+  return std::min<int64_t>(K.kc, round_up((k + nb - 1) / nb, 4));
+}
+
 // Where op(A) comes from: element (i, p) at a[i * rs + p * cs], or a pre-packed buffer in which
 // the rows start at row_offset (a multiple of MR) of a matrix with m_pad (rounded-up) rows.
 struct ASource {
@@ -99,7 +105,7 @@ struct ASource {
 void gemm_blocked(const KernelSet& K, int64_t m, int64_t n, int64_t k, float alpha, const ASource& A,
                   const float* b, int64_t brs, int64_t bcs, float beta, float* c, int64_t ldc) {
   const int64_t MR = K.mr, NR = K.nr;
-  const int64_t KC = std::min<int64_t>(K.kc, k);
+  const int64_t KC = block_kc(K, k);
   const int64_t NC = std::min<int64_t>(K.nc, round_up(n, NR));
   const int64_t MC = std::min<int64_t>(K.mc, round_up(m, MR));
   float* bbuf = tl_pack_b.get(KC * NC);
@@ -233,8 +239,9 @@ void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t ld
   const KernelSet& K = kernels();
   const int64_t ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1;
   const int64_t m_pad = round_up(m, K.mr);
-  for (int64_t pc = 0; pc < k; pc += K.kc) {
-    const int64_t kc = std::min<int64_t>(K.kc, k - pc);
+  const int64_t KC = block_kc(K, k);  // must match gemm_blocked's blocking
+  for (int64_t pc = 0; pc < k; pc += KC) {
+    const int64_t kc = std::min<int64_t>(KC, k - pc);
     K.pack_a(m, kc, a + pc * acs, ars, acs, packed + pc * m_pad);
   }
 }
@@ -292,6 +299,30 @@ static Napi::Value Gemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 IMCLS_EXPORT("gemm", Gemm);
+
+// The pre-packed-A entry points, for tests and for JS callers that reuse one A (weights):
+// gemmPackedASize(m, k) -> floats; gemmPackA(transA, m, k, a, lda, packed);
+// gemmPackedA(m, n, k, alpha, packed, transB, b, ldb, beta, c, ldc, threaded).
+static Napi::Value GemmPackedASize(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(sgemm_packed_a_size(int_arg(info, 0), int_arg(info, 1))));
+}
+IMCLS_EXPORT("gemmPackedASize", GemmPackedASize);
+
+static Napi::Value GemmPackA(const Napi::CallbackInfo& info) {
+  const int64_t m = int_arg(info, 1), k = int_arg(info, 2);
+  if (f32len(info, 5) < sgemm_packed_a_size(m, k)) throw Napi::RangeError::New(info.Env(), "gemmPackA: packed buffer too small");
+  sgemm_pack_a(bool_arg(info, 0), m, k, f32(info, 3), int_arg(info, 4), f32(info, 5));
+  return info.Env().Undefined();
+}
+IMCLS_EXPORT("gemmPackA", GemmPackA);
+
+static Napi::Value GemmPackedA(const Napi::CallbackInfo& info) {
+  sgemm_packed_a(int_arg(info, 0), int_arg(info, 1), int_arg(info, 2), static_cast<float>(num_arg(info, 3)), f32(info, 4),
+                 bool_arg(info, 5), f32(info, 6), int_arg(info, 7), static_cast<float>(num_arg(info, 8)), f32(info, 9),
+                 int_arg(info, 10), bool_arg(info, 11));
+  return info.Env().Undefined();
+}
+IMCLS_EXPORT("gemmPackedA", GemmPackedA);
 
 // gemmInfo() -> { kernel, mr, nr, mc, kc, nc, threads }
 static Napi::Value GemmInfo(const Napi::CallbackInfo& info) {
