@@ -11,6 +11,9 @@
 //  - beta == 0 never reads C (C may be uninitialised); alpha == 0 or k == 0 only scales C.
 //  - Results do not depend on the thread count: every C element is summed by one thread in the
 //    same k order (KC blocks, then sequential within a block).
+//  - Tuning: IMCLS_GEMM_MC/KC/NC override the cache blocks of the selected path (gemmInfo() in JS
+//    reports them); `imcls bench gemm` measures GFLOP/s against the micro-kernel peak and torch.mm.
+//  - JS exports: gemm (sgemm), gemmInfo, gemmKernelPeak(ms), gemmPackedASize/gemmPackA/gemmPackedA.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +21,8 @@
 
 namespace imcls {
 
-// Uses the process thread pool when the problem is large enough to pay for it (roughly
-// m*n*k >= 2^21); called from inside a ThreadPool task it runs on the calling thread only.
+// Uses the process thread pool when the problem is large enough to pay for it (m*n*k >= 2^20
+// multiply-adds; the output is split into a grid of tile-aligned blocks, one per thread); called from inside a ThreadPool task it runs on the calling thread only.
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
