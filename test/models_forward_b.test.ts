@@ -3,8 +3,12 @@
 // train/eval behaviour, Paddle's input constraints, and PyTorch checks beyond the standard parity fixtures
 // (GoogLeNet's three heads and InceptionV4 at its default 299, with well-conditioned hashed weights).
 //
-// On the reference backend (IMCLS_BACKEND=reference, or no addon) the heaviest cases shrink: VGG13-19 at
-// 224 and the GoogLeNet all-heads backward run on native only.
+// Cost: most cases build with initialize: false and fill the cheap, well-conditioned hashed weights (the same
+// as the hashed PyTorch fixtures) instead of drawing tens of millions of Gaussians; random Paddle
+// initialisation is checked on the small networks. Forward shapes of every variant at its default input
+// are already exercised by the registry test's MAC count. On the reference backend (IMCLS_BACKEND=reference,
+// or no addon) the heaviest cases (AlexNet/VGG11 training at 224, GoogLeNet's heads at 224, InceptionV4's
+// backward and its 299 check, Xception71) are skipped: they run on native.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -17,13 +21,54 @@ import { add, crossEntropy, scale } from '../src/tensor/ops/index.js';
 import { Tensor, intTensor } from '../src/tensor/tensor.js';
 import { noGrad } from '../src/tensor/grad_mode.js';
 import { randomArray } from './helpers/random.js';
-import { fillParityWeights, parityInput, parityRoles } from './helpers/parity_weights.js';
+import { parityInput, parityRoles, parityValues } from './helpers/parity_weights.js';
 
 const native = getBackend().name === 'native';
 const CLASSES = 10;
 
 function input(n: number, size: number, seed: number): Tensor {
   return new Tensor(randomArray(n * 3 * size * size, seed), [n, 3, size, size]);
+}
+
+/** tools/parity_models_b.py hash_uniform: u in [0, 1) for element i of tensor k, in exact uint32 arithmetic. */
+function hashUniform(k: number, i: number): number {
+  let x = (Math.imul(i, 2654435761) + k * 40503 + 12345) >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x45d9f3b) >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x45d9f3b) >>> 0;
+  x ^= x >>> 16;
+  return (x >>> 0) / 4294967296;
+}
+
+/**
+ * The contract's parity values for biases and BN tensors, and (2u − 1)·√(6/fanIn) for every conv/fc weight
+ * (tools/parity_models_b.py fill_hashed_weights). Cheap: no Math.sin over the big weight tensors.
+ */
+function fillHashedWeights(model: Module): void {
+  const roles = parityRoles(model);
+  let k = 0;
+  for (const [name, t] of model.stateDict()) {
+    const role = roles.get(t);
+    if (role === undefined) throw new Error(`${name}: no owning layer`);
+    const v = t.values;
+    if (role === 'weight') {
+      const s = t.shape;
+      const fanIn = s.length === 2 ? s[0]! : s[1]! * s[2]! * s[3]!;
+      const a = Math.sqrt(6 / fanIn);
+      for (let i = 0; i < v.length; i++) v[i] = (2 * hashUniform(k, i) - 1) * a;
+    } else {
+      parityValues(role, t.shape, k, v);
+    }
+    k++;
+  }
+}
+
+/** A model filled with hashed weights (no random initialisation): cheap and well-conditioned. */
+function hashedModel(name: string, classDim = CLASSES): Module {
+  const model = createModel(name, { classDim, initialize: false });
+  fillHashedWeights(model);
+  return model;
 }
 
 function evalForward(model: Module, x: Tensor): Tensor {
@@ -33,7 +78,9 @@ function evalForward(model: Module, x: Tensor): Tensor {
 
 function assertFinite(t: Tensor, what: string): void {
   const v = t.values;
-  for (let i = 0; i < v.length; i++) assert.ok(Number.isFinite(v[i]!), `${what}: element ${i} is ${v[i]}`);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i]!)) assert.fail(`${what}: element ${i} is ${v[i]}`);
+  }
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -47,46 +94,31 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** [model, input size, batch, native only] */
 const FORWARD_CASES: ReadonlyArray<readonly [string, number, number, boolean]> = [
-  // the fc heads of AlexNet and VGG are fixed at 6×6×256 / 7×7×512: 224 only
-  ['AlexNet', 224, 1, false],
-  ['VGG11', 224, 1, false],
-  ['VGG13', 224, 1, true],
-  ['VGG16', 224, 1, true],
-  ['VGG19', 224, 1, true],
+  // (AlexNet and VGG11, whose fc heads fix the input at 224, are covered by the backward cases)
   ['SqueezeNet1_0', 64, 2, false],
   ['SqueezeNet1_1', 64, 2, false],
-  ['SqueezeNet1_1', 224, 1, false],
   ['MobileNetV1_x0_25', 64, 2, false],
   ['MobileNetV1_x0_5', 64, 2, false],
   ['MobileNetV1_x0_75', 64, 2, false],
   ['MobileNetV1_x1_0', 64, 2, false],
-  ['MobileNetV1_x0_25', 224, 1, false],
   ['MobileNetV2_x0_25', 64, 2, false],
   ['MobileNetV2_x0_5', 64, 2, false],
   ['MobileNetV2_x0_75', 64, 2, false],
   ['MobileNetV2_x1_0', 64, 2, false],
   ['MobileNetV2_x1_5', 64, 2, false],
   ['MobileNetV2_x2_0', 64, 2, false],
-  ['MobileNetV2_x0_5', 224, 1, false],
   // the final 7×7 average pool is fixed: 224 only
   ['ShuffleNetV2_x0_25', 224, 1, false],
   ['ShuffleNetV2_x0_33', 224, 1, false],
-  ['ShuffleNetV2_x0_5', 224, 1, false],
-  ['ShuffleNetV2_x1_0', 224, 1, false],
-  ['ShuffleNetV2_x1_5', 224, 1, false],
-  ['ShuffleNetV2_x2_0', 224, 1, true],
+  ['ShuffleNetV2_x1_0', 224, 1, true],
   ['ShuffleNetV2_x0_5_swish', 224, 1, false],
-  ['ShuffleNetV2_x1_0_swish', 224, 1, false],
-  ['ShuffleNetV2_x1_5_swish', 224, 1, true],
   ['ShuffleNetV2_x2_0_swish', 224, 1, true],
-  ['GoogLeNet', 64, 2, false],
-  ['GoogLeNet', 224, 1, false],
-  // 75 is InceptionV4's smallest input (8×8 → 1×1 after reduction B); its default 299 runs in the f64 check
-  ['InceptionV4', 75, 2, false],
-  ['Xception41', 64, 2, false],
-  ['Xception65', 64, 2, false],
-  ['Xception71', 64, 2, false],
-  ['Xception41', 299, 1, true],
+  ['GoogLeNet', 48, 2, false],
+  // 75 is InceptionV4's smallest input (8×8 → 1×1 after reduction B)
+  ['InceptionV4', 75, 1, false],
+  ['Xception41', 32, 2, false],
+  ['Xception65', 32, 2, false],
+  ['Xception71', 32, 2, true],
 ];
 
 for (const [name, size, n, nativeOnly] of FORWARD_CASES) {
@@ -95,9 +127,7 @@ for (const [name, size, n, nativeOnly] of FORWARD_CASES) {
       t.skip('reference backend: checked on native');
       return;
     }
-    manualSeed(1);
-    const model = createModel(name, { classDim: CLASSES });
-    const y = evalForward(model, input(n, size, 7));
+    const y = evalForward(hashedModel(name), input(n, size, 7));
     assert.deepEqual(y.shape, [n, CLASSES]);
     assertFinite(y, name);
     // rows of different images differ (the network is not constant)
@@ -131,7 +161,7 @@ test('ShuffleNetV2 and the fixed-fc networks reject inputs other than 224 with a
 });
 
 test('ShuffleNetV2_swish differs from ShuffleNetV2 only in its activations', () => {
-  const relu = createModel('ShuffleNetV2_x0_5', { classDim: CLASSES });
+  const relu = hashedModel('ShuffleNetV2_x0_5');
   const swish = createModel('ShuffleNetV2_x0_5_swish', { classDim: CLASSES, initialize: false });
   swish.loadStateDict(relu.stateDict());
   const x = input(1, 224, 5);
@@ -146,18 +176,21 @@ function loss(model: Module, x: Tensor, labels: Tensor): Tensor {
   if (isMultiHeadClassifier(model)) {
     // Paddle's GoogLeNet objective: CE(main) + 0.3·CE(aux1) + 0.3·CE(aux2)
     const { logits, aux } = model.forwardHeads(x);
+    for (const h of [logits, ...aux]) assert.deepEqual(h.shape, [x.shape[0], CLASSES]);
     let total = crossEntropy(logits, labels);
     aux.forEach((a, i) => {
       total = add(total, scale(crossEntropy(a, labels), model.auxLossWeights[i]!));
     });
     return total;
   }
-  return crossEntropy(model.forward(x) as Tensor, labels);
+  const logits = model.forward(x);
+  assert.deepEqual(logits.shape, [x.shape[0], CLASSES]);
+  return crossEntropy(logits, labels);
 }
 
 /** [model, input size, batch, native only]. Small inputs where the architecture allows. */
 const BACKWARD_CASES: ReadonlyArray<readonly [string, number, number, boolean]> = [
-  ['AlexNet', 224, 1, false],
+  ['AlexNet', 224, 1, true],
   ['VGG11', 224, 1, true],
   ['SqueezeNet1_0', 64, 2, false],
   ['SqueezeNet1_1', 64, 2, false],
@@ -167,19 +200,20 @@ const BACKWARD_CASES: ReadonlyArray<readonly [string, number, number, boolean]> 
   ['ShuffleNetV2_x0_5_swish', 224, 1, false],
   // the auxiliary heads' fc layers need the 13×13 ince4a/4d maps of a 224 input
   ['GoogLeNet', 224, 1, true],
-  ['InceptionV4', 75, 2, false],
-  ['Xception41', 64, 2, false],
-  ['Xception71', 64, 2, true],
+  ['InceptionV4', 75, 2, true],
+  // not 32: on 1×1 exit maps a depthwise 3×3 is a per-channel scale, so the training-mode BN after it cancels
+  // the gradient of the BN offset before it (exactly zero, correctly); 48 leaves 2×2 maps
+  ['Xception41', 48, 1, false],
 ];
 
 for (const [name, size, n, nativeOnly] of BACKWARD_CASES) {
-  test(`${name}: backward at ${size}×${size} gives a finite, non-zero gradient for every trainable parameter`, (t) => {
+  test(`${name}: train forward + backward at ${size}×${size} gives [${n}, ${CLASSES}] and a finite, non-zero gradient for every trainable parameter`, (t) => {
     if (nativeOnly && !native) {
       t.skip('reference backend: checked on native');
       return;
     }
-    manualSeed(2);
-    const model = createModel(name, { classDim: CLASSES });
+    manualSeed(2); // dropout masks
+    const model = hashedModel(name);
     model.train();
     const labels = intTensor(Array.from({ length: n }, (_, i) => (3 * i + 1) % CLASSES), [n]);
     const l = loss(model, input(n, size, 11), labels);
@@ -192,9 +226,10 @@ for (const [name, size, n, nativeOnly] of BACKWARD_CASES) {
       assert.ok(p.grad !== null, `${name}: no gradient for ${pname}`);
       assert.deepEqual(p.grad.shape, p.shape, `${name}: gradient shape of ${pname}`);
       assertFinite(p.grad, `${name}: grad of ${pname}`);
-      let s = 0;
-      for (const v of p.grad.values) s += Math.abs(v);
-      if (s === 0) dead.push(pname);
+      const g = p.grad.values;
+      let any = false;
+      for (let i = 0; i < g.length && !any; i++) any = g[i] !== 0;
+      if (!any) dead.push(pname);
     }
     assert.deepEqual(dead, [], `${name}: all-zero gradients`);
     t.diagnostic(`${params.length} parameters, loss ${l.item().toFixed(4)}`);
@@ -209,7 +244,7 @@ test('GoogLeNet on the reference backend: the main head backpropagates at a smal
   manualSeed(3);
   const model = createModel('GoogLeNet', { classDim: CLASSES });
   model.train();
-  const l = crossEntropy(model.forward(input(2, 64, 13)), intTensor([1, 4], [2]));
+  const l = crossEntropy(model.forward(input(2, 48, 13)), intTensor([1, 4], [2]));
   l.backward();
   for (const [pname, p] of model.namedParameters()) {
     const aux = /^(conv_o|fc_o|out[12]_)/.test(pname);
@@ -220,7 +255,7 @@ test('GoogLeNet on the reference backend: the main head backpropagates at a smal
 // ------------------------------------------------------------------------------------------ train / eval
 
 test('BN models: train mode uses batch statistics and updates the running ones; eval is deterministic', () => {
-  for (const name of ['MobileNetV2_x0_25', 'Xception41']) {
+  for (const name of ['MobileNetV2_x0_25', 'MobileNetV1_x0_25']) {
     manualSeed(4);
     const model = createModel(name, { classDim: CLASSES });
     const x = input(2, 64, 17);
@@ -241,7 +276,7 @@ test('BN models: train mode uses batch statistics and updates the running ones; 
 test('dropout models: train mode drops (outputs vary with the mask), eval is deterministic and differs', () => {
   for (const [name, size] of [
     ['SqueezeNet1_1', 64],
-    ['AlexNet', 224],
+    ['GoogLeNet', 48],
   ] as const) {
     manualSeed(5);
     const model = createModel(name, { classDim: CLASSES });
@@ -254,6 +289,61 @@ test('dropout models: train mode drops (outputs vary with the mask), eval is det
     const e2 = evalForward(model, x);
     assert.equal(maxAbsDiff(e1.values, e2.values), 0);
     assert.ok(maxAbsDiff(t1.values, e1.values) > 0);
+  }
+});
+
+// ------------------------------------------------------------------------------------------ initialisation
+
+/** [model, tensor, distribution, bound (uniform) or std (normal)]: Paddle's per-layer initialisers (§6.1). */
+const INIT_CASES: ReadonlyArray<readonly [string, string, 'uniform' | 'normal' | 'zero', number]> = [
+  // AlexNet: explicit Uniform(±1/√fan_in) on weights AND biases
+  ['AlexNet', 'conv1_weights', 'uniform', 1 / Math.sqrt(3 * 11 * 11)],
+  ['AlexNet', 'conv1_offset', 'uniform', 1 / Math.sqrt(3 * 11 * 11)],
+  ['AlexNet', 'fc6_weights', 'uniform', 1 / Math.sqrt(9216)],
+  // GoogLeNet: conv_layer Uniform(±√(3/(k²·C_in))), the proj convs Fluid's default, fcs √(3/1024), aux fc √(3/2048)
+  ['GoogLeNet', 'conv1_weights', 'uniform', Math.sqrt(3 / (49 * 3))],
+  ['GoogLeNet', 'inception_ince3a_3x3_proj_weights', 'normal', Math.sqrt(2 / 192)],
+  ['GoogLeNet', 'out_weights', 'uniform', Math.sqrt(3 / 1024)],
+  ['GoogLeNet', 'fc_o1_weights', 'uniform', Math.sqrt(3 / 2048)],
+  ['GoogLeNet', 'out_offset', 'zero', 0],
+  // MSRA (Fluid's default uniform variant, ±√(6/fan_in), fan_in = in/groups·k²) for MobileNetV1 and ShuffleNetV2
+  ['MobileNetV1_x0_25', 'conv1_weights', 'uniform', Math.sqrt(6 / 27)],
+  ['MobileNetV1_x0_25', 'conv5_1_dw_weights', 'uniform', Math.sqrt(6 / 9)],
+  ['MobileNetV1_x0_25', 'fc7_weights', 'uniform', Math.sqrt(6 / 256)],
+  ['ShuffleNetV2_x0_25', 'stage_3_1_conv5_weights', 'uniform', Math.sqrt(6 / 24)],
+  ['ShuffleNetV2_x0_25', 'fc6_weights', 'uniform', Math.sqrt(6 / 512)],
+  // Fluid's conv default Normal(0, √(2/(k²·C_in))) with the TOTAL C_in for depthwise convs; fc default Xavier
+  ['MobileNetV2_x0_25', 'conv1_1_weights', 'normal', Math.sqrt(2 / 27)],
+  ['MobileNetV2_x0_25', 'conv7_2_dwise_weights', 'normal', Math.sqrt(2 / (9 * 240))],
+  ['MobileNetV2_x0_25', 'fc10_weights', 'uniform', Math.sqrt(6 / (1280 + CLASSES))],
+  ['SqueezeNet1_1', 'fire9_expand3x3_weights', 'normal', Math.sqrt(2 / (9 * 64))],
+  ['SqueezeNet1_1', 'fire9_expand3x3_offset', 'zero', 0],
+];
+
+test('random initialisation follows Paddle per layer (uniform bounds, normal std, zero biases)', () => {
+  manualSeed(8);
+  const built = new Map<string, Map<string, Tensor>>();
+  for (const [name, tensorName, dist, value] of INIT_CASES) {
+    if (!built.has(name)) built.set(name, createModel(name, { classDim: CLASSES }).stateDict());
+    const v = built.get(name)!.get(tensorName)!.values;
+    let maxAbs = 0;
+    let sq = 0;
+    for (const x of v) {
+      maxAbs = Math.max(maxAbs, Math.abs(x));
+      sq += x * x;
+    }
+    const std = Math.sqrt(sq / v.length);
+    const what = `${name} ${tensorName} (${v.length} values): max|w| ${maxAbs}, rms ${std}`;
+    if (dist === 'zero') {
+      assert.equal(maxAbs, 0, what);
+    } else if (dist === 'uniform') {
+      assert.ok(maxAbs <= value * (1 + 1e-6), `${what}: beyond ±${value}`);
+      assert.ok(maxAbs > 0.9 * value, `${what}: does not reach ±${value}`);
+      assert.ok(Math.abs(std / (value / Math.sqrt(3)) - 1) < 0.15, `${what}: rms should be ${value / Math.sqrt(3)}`);
+    } else {
+      assert.ok(Math.abs(std / value - 1) < 0.15, `${what}: std should be ${value}`);
+      assert.ok(maxAbs > 2 * value, `${what}: not Gaussian-tailed`);
+    }
   }
 });
 
@@ -274,39 +364,15 @@ interface HashedFixture {
 
 const fixtureDir = new URL('../../test/fixtures/parity_b/', import.meta.url);
 
-/** tools/parity_models_b.py hash_uniform: u in [0, 1) for element i of tensor k, in exact uint32 arithmetic. */
-function hashUniform(k: number, i: number): number {
-  let x = (Math.imul(i, 2654435761) + k * 40503 + 12345) >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x45d9f3b) >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x45d9f3b) >>> 0;
-  x ^= x >>> 16;
-  return (x >>> 0) / 4294967296;
-}
-
-/** The contract's parity tensors, then every conv/fc weight replaced by (2u − 1)·√(6/fanIn) (fill_hashed_weights). */
-function fillHashedWeights(model: Module): void {
-  fillParityWeights(model);
-  const roles = parityRoles(model);
-  let k = 0;
-  for (const t of model.stateDict().values()) {
-    if (roles.get(t) === 'weight') {
-      const s = t.shape;
-      const fanIn = s.length === 2 ? s[0]! : s[1]! * s[2]! * s[3]!;
-      const a = Math.sqrt(6 / fanIn);
-      const v = t.values;
-      for (let i = 0; i < v.length; i++) v[i] = (2 * hashUniform(k, i) - 1) * a;
-    }
-    k++;
-  }
-}
-
 for (const [name, biases] of [
   ['GoogLeNet', { logits: 'out_offset', aux1: 'out1_offset', aux2: 'out2_offset' }],
   ['InceptionV4', { logits: 'final_fc_offset' }],
 ] as const) {
   test(`${name} at its default input, well-conditioned hashed weights: ${Object.keys(biases).join(', ')} match PyTorch`, (t) => {
+    if (!native) {
+      t.skip('reference backend: 1.5 / 6.3 GMACs at 224 / 299, checked on native');
+      return;
+    }
     // The contract's sine weights hide GoogLeNet's network (its signal vanishes without BN or biases) and make
     // InceptionV4 at 299 ill-conditioned (tools/parity_models_b.py); these weights exercise both fully.
     const fx = JSON.parse(readFileSync(new URL(`${name}_hashed.json`, fixtureDir), 'utf8')) as HashedFixture;
