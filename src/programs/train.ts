@@ -245,7 +245,7 @@ export async function train(given: Partial<TrainArgs>, out: TrainOutput = consol
           if (b % args.print_step === 0) out.log(testBatchLine(epoch, b, { ...r, elapse: el, k5 }));
         };
         if (ema) {
-          emaTest = await emaEvaluate(ema, model, valLoader, onBatch);
+          emaTest = await ema.applyAsync(() => evaluate(model, valLoader, { onBatch }));
           out.log(`[End pass ${epoch}] EMA\ttest_loss ${emaTest.loss.toFixed(5)}, test_acc1 ${emaTest.acc1.toFixed(5)}, test_acc5 ${emaTest.acc5.toFixed(5)}`);
         }
         test = await evaluate(model, valLoader, { onBatch });
@@ -279,20 +279,6 @@ export async function train(given: Partial<TrainArgs>, out: TrainOutput = consol
     model, epochs: epoch - startEpoch, steps: opt.stepCount, lastCheckpoint, runDir, plotPath, metricsPath,
     final: finalEval, finalTrainLoss, interrupted, seconds: (performance.now() - t0) / 1000,
   };
-}
-
-async function emaEvaluate(ema: ExponentialMovingAverage, model: Module, loader: DataLoader, onBatch: (b: number, r: { loss: number; acc1: number; acc5: number }, el: number) => void): Promise<EvalMetrics> {
-  // ema.apply is synchronous; swap the weights around the async evaluation by hand.
-  const raw = model.parameters().map((p) => p.clone());
-  ema.copyToParams();
-  try {
-    return await evaluate(model, loader, { onBatch });
-  } finally {
-    model.parameters().forEach((p, i) => {
-      p.assign(raw[i]!);
-      raw[i]!.free();
-    });
-  }
 }
 
 /** The training loss of one batch (Paddle's _basic_model / _mixup_model / _googlenet_model). */
