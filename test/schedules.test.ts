@@ -65,10 +65,21 @@ test('exponential_decay_warmup: linear warm-up then decay_rate^floor((g − warm
   check('exponential_decay_warmup', 10, { lr: 0.1, numEpochs: 100, warmUpEpochs: 2, decayEpochs: 2.4, decayRate: 0.97 }, [
     [0, 0], [10, 0.05], [19, 0.095], [20, 0.1], [43, 0.1], [44, 0.097], [67, 0.097], [68, 0.1 * 0.97 * 0.97], [20 + 240, 0.1 * 0.97 ** 10],
   ]);
-  // fractional warm-up: epochs 0..2 warm up (epoch < 2.5), epoch 3 starts decaying from g − 25
-  check('exponential_decay_warmup', 10, { lr: 0.1, numEpochs: 100, warmUpEpochs: 2.5, decayEpochs: 1, decayRate: 0.5 }, [
+  // fractional warm-up, paddle2019: epochs 0..2 warm up (epoch < 2.5, overshooting lr), epoch 3 decays from g − 25
+  check('exponential_decay_warmup', 10, { lr: 0.1, numEpochs: 100, warmUpEpochs: 2.5, decayEpochs: 1, decayRate: 0.5, lrCompat: 'paddle2019' }, [
     [29, 0.1 * 29 / 25], [30, 0.1], [34, 0.1], [35, 0.05],
   ]);
+  // fixed: the warm-up ends at step 25, where the ramp reaches lr
+  check('exponential_decay_warmup', 10, { lr: 0.1, numEpochs: 100, warmUpEpochs: 2.5, decayEpochs: 1, decayRate: 0.5 }, [
+    [24, 0.1 * 24 / 25], [25, 0.1], [34, 0.1], [35, 0.05],
+  ]);
+});
+
+test('cosine_decay_warmup fixed: a fractional warm-up never exceeds lr', () => {
+  const a: ScheduleArgs = { lr: 0.1, numEpochs: 3, warmUpEpochs: 0.25 };
+  check('cosine_decay_warmup', 100, a, [[0, 0], [24, 0.1 * 24 / 25], [25, 0.1], [300, 0]]);
+  const f = createSchedule('cosine_decay_warmup', 100, a);
+  for (let g = 0; g < 300; g++) assert.ok(f(g) <= 0.1 + 1e-12, `lr ${f(g)} > 0.1 at step ${g}`);
 });
 
 test('adam_decay, default_decay and constant: the base rate', () => {

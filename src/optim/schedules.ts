@@ -64,12 +64,20 @@ export function cosineDecay(g: number, step: number, a: ScheduleArgs): number {
   return a.lr * 0.5 * (Math.cos((epoch * Math.PI) / a.numEpochs) + 1);
 }
 
+/**
+ * Paddle 2019 tests the integer epoch (`epoch < warm_up_epochs`), so a fractional warm-up
+ * (0.25 epochs) keeps climbing linearly past lr until the epoch ends (to 4x lr). The fixed form
+ * ends the warm-up at step warm·step exactly, where the ramp reaches lr.
+ */
+function inWarmUp(g: number, step: number, warm: number, compat: LrCompat): boolean {
+  return compat === 'paddle2019' ? epochOf(g, step) < warm : g < warm * step;
+}
+
 /** Linear warm-up from 0 over the warm-up epochs, then a per-step cosine (see the file comment for the two forms). */
 export function cosineDecayWarmup(g: number, step: number, a: ScheduleArgs): number {
   const compat = a.lrCompat ?? 'fixed';
   const warm = compat === 'paddle2019' ? 5 : (a.warmUpEpochs ?? 5);
-  const epoch = epochOf(g, step);
-  if (epoch < warm) return (a.lr * g) / (step * warm);
+  if (inWarmUp(g, step, warm, compat)) return (a.lr * g) / (step * warm);
   if (compat === 'paddle2019') {
     return (a.lr * (Math.cos(((g - warm * step) * Math.PI) / (a.numEpochs * step)) + 1)) / 2;
   }
@@ -94,8 +102,7 @@ export function exponentialDecayWarmup(g: number, step: number, a: ScheduleArgs)
   const warm = a.warmUpEpochs ?? 5;
   const decayEpochs = a.decayEpochs ?? 2.4;
   const decayRate = a.decayRate ?? 0.97;
-  const epoch = epochOf(g, step);
-  if (epoch < warm) return (a.lr * g) / (step * warm);
+  if (inWarmUp(g, step, warm, a.lrCompat ?? 'fixed')) return (a.lr * g) / (step * warm);
   return a.lr * Math.pow(decayRate, Math.floor((g - warm * step) / (step * decayEpochs)));
 }
 
