@@ -3,6 +3,7 @@ import { runConvBench } from '../../../bench/conv.js';
 import { runDataBench } from '../../../bench/data.js';
 import { gemmBenchCommand } from '../../../bench/gemm.js';
 import { modelBenchCommand } from '../../../bench/model.js';
+import { ttaBenchCommand } from '../../../bench/tta.js';
 import { UserError } from '../../util/errors.js';
 
 // argv: the flags after the benchmark name, for benchmarks that parse their own (gemm --size N).
@@ -14,6 +15,7 @@ const benches: Record<string, { run: (o: BenchOptions) => Promise<unknown>; help
   data: { run: (o) => runDataBench({ ...o, ...(intFlag(o.argv, '--workers') !== undefined ? { workers: intFlag(o.argv, '--workers')! } : {}) }), help: 'data pipeline images/s (JPEG decode, random crop 224, flip, normalise) vs torchvision DataLoader ([--workers N] [--json])' },
   gemm: { run: (o) => gemmBenchCommand(o.argv), help: 'SGEMM GFLOP/s vs peak and torch.mm (--size N [--threads T] [--shape MxNxK] [--json])' },
   model: { run: (o) => modelBenchCommand(o.argv), help: 'whole-model images/s (--model NAME --mode infer|train --batch_size N [--vs onnxruntime|torch] [--json])' },
+  tta: { run: (o) => ttaBenchCommand(o.argv), help: 'time to 91% Fashion-MNIST test accuracy, imcls train vs the same recipe in PyTorch ([--target F] [--epochs N] [--json])' },
 };
 
 function intFlag(argv: string[], name: string): number | undefined {
