@@ -2,7 +2,8 @@
 // and step 1000). Trains a small CNN built from nn layers on random 32x32 batches of 32 with
 // Momentum + L2, and prints RSS at steps 100 and 1000 and the growth. Exits 1 when growth >= 5%.
 //
-//   node dist/bench/memory.js [--steps=1000] [--warmup=100] [--every=100]
+//   imcls bench memory [--steps=1000] [--warmup=100] [--every=100]
+// (runs `node --max-semi-space-size=1 dist/bench/memory.js ...`: see src/cli/commands/bench.ts for why)
 //
 // Nothing here calls the garbage collector: the point is that intermediates, gradients and
 // optimizer state are recycled deterministically (backward() frees, buffer pool reuses), so the
