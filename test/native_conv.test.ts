@@ -3,7 +3,7 @@
 // with stride/padding/dilation, groups, depthwise with and without a channel multiplier).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Conv2dGeometry } from '../src/backend/backend.js';
+import type { Conv2dGeometry, ConvActivation } from '../src/backend/backend.js';
 import { backendsUnderTest } from './helpers/backends.js';
 import { randomArray, relError } from './helpers/random.js';
 
@@ -85,6 +85,13 @@ const cases: Case[] = [
   { name: 'depthwise 5x5 asymmetric pad', n: 1, c: 3, h: 12, w: 13, k: 3, kh: 5, kw: 5, pad: [1, 3, 2, 2], groups: 3 },
   { name: 'depthwise multiplier 2 dilated', n: 2, c: 3, h: 10, w: 10, k: 6, kh: 3, kw: 3, pad: [2, 2, 2, 2], dil: [2, 2], groups: 3 },
   { name: 'depthwise wide rows (vector body)', n: 1, c: 2, h: 6, w: 45, k: 2, kh: 3, kw: 3, pad: [1, 1, 1, 1], groups: 2 },
+  // Depth c*kh*kw = 360 spans two GEMM k-blocks (the epilogue must run after the last only);
+  // k = 70 leaves a partial register tile of rows.
+  { name: 'deep 3x3 two k-blocks, partial row tile', n: 3, c: 40, h: 6, w: 5, k: 70, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
+  // Large batch of tiny maps (the late layers of a 28x28 ResNet at batch 128): many images per tile.
+  { name: 'batch 20 of 2x2 maps', n: 20, c: 24, h: 2, w: 2, k: 40, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
+  { name: 'batch 9 of 1x1 maps', n: 9, c: 16, h: 1, w: 1, k: 20, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
+  { name: 'batch 6 of 7x7 stride 2 asymmetric', n: 6, c: 10, h: 7, w: 7, k: 19, kh: 3, kw: 3, stride: [2, 2], pad: [1, 0, 0, 1] },
 ];
 
 for (const be of backendsUnderTest()) {
@@ -115,6 +122,66 @@ for (const be of backendsUnderTest()) {
     }
   }
 }
+
+const activations: ConvActivation[] = ['none', 'relu', 'relu6', 'leaky_relu'];
+
+function activate(v: number, act: ConvActivation, alpha: number): number {
+  if (act === 'relu') return Math.max(v, 0);
+  if (act === 'relu6') return Math.min(Math.max(v, 0), 6);
+  if (act === 'leaky_relu') return v > 0 ? v : alpha * v;
+  return v;
+}
+
+// The inference fast path: weights packed once, bias and activation fused into the output.
+for (const be of backendsUnderTest()) {
+  if (!be.conv2dPackWeights || !be.conv2dForwardPacked) continue;
+  for (const c of cases) {
+    test(`${be.name} packed conv ${c.name}, every activation`, () => {
+      const g = geometry(c);
+      const x = randomArray(g.n * g.c * g.h * g.w, 21);
+      const w = randomArray(g.k * (g.c / g.groups) * g.kh * g.kw, 22);
+      // Spread the outputs across relu6's upper knee too.
+      for (let i = 0; i < w.length; i++) w[i] = w[i]! * 4;
+      const bias = randomArray(g.k, 23);
+      const dy = new Float32Array(g.n * g.k * g.oh * g.ow);
+      const packed = be.conv2dPackWeights!(g, w);
+      for (const withBias of [true, false]) {
+        const plain = oracle(g, x, w, withBias ? bias : null, dy).y;
+        for (const act of activations) {
+          const want = plain.map((v) => activate(v, act, 0.1));
+          const y = new Float32Array(want.length).fill(Number.NaN);
+          be.conv2dForwardPacked!(g, x, packed, withBias ? bias : null, y, act, 0.1);
+          const err = relError(y, want);
+          assert.ok(err < 1e-4, `${act}${withBias ? ' +bias' : ''}: rel error ${err}`);
+        }
+      }
+      // One packing serves any batch size and image size with the same weights.
+      const g2 = geometry({ ...c, n: c.n + 1, h: c.h + 2 });
+      const x2 = randomArray(g2.n * g2.c * g2.h * g2.w, 24);
+      const want2 = oracle(g2, x2, w, bias, new Float32Array(g2.n * g2.k * g2.oh * g2.ow)).y.map((v) => activate(v, 'relu', 0));
+      const y2 = new Float32Array(want2.length).fill(Number.NaN);
+      be.conv2dForwardPacked!(g2, x2, packed, bias, y2, 'relu', 0);
+      assert.ok(relError(y2, want2) < 1e-4, `repacked geometry rel error ${relError(y2, want2)}`);
+    });
+  }
+}
+
+test('packed conv weights fail loudly on another shape or backend', () => {
+  const bes = backendsUnderTest();
+  const g = geometry({ name: 'a', n: 1, c: 4, h: 5, w: 5, k: 6, kh: 3, kw: 3 });
+  const other = geometry({ name: 'b', n: 1, c: 4, h: 5, w: 5, k: 8, kh: 3, kw: 3 });
+  for (const be of bes) {
+    if (!be.conv2dPackWeights || !be.conv2dForwardPacked) continue;
+    const packed = be.conv2dPackWeights(g, randomArray(6 * 4 * 9, 1));
+    const x = randomArray(4 * 25, 2);
+    assert.throws(() => be.conv2dForwardPacked!(other, x, packed, null, new Float32Array(8 * 9), 'none', 0), RangeError);
+    for (const peer of bes) {
+      if (peer !== be && peer.name !== be.name && peer.conv2dForwardPacked) {
+        assert.throws(() => peer.conv2dForwardPacked!(g, x, packed, null, new Float32Array(6 * 9), 'none', 0), TypeError);
+      }
+    }
+  }
+});
 
 test('native conv rejects buffers that are too small', () => {
   const native = backendsUnderTest().find((b) => b.name === 'native');

@@ -234,27 +234,48 @@ static void scatter_tile(const ConvGeom& g, const float* src, int64_t per_img_ro
   }
 }
 
-// Weights of every group packed once per call as the GEMM's A operand (op(W) or op(W)^T).
-static const float* pack_weights(const ConvGeom& g, const float* w, bool transpose, int64_t& stride) {
+// Floats of the packed weights of every group (the GEMM's A operand, op(W) or op(W)^T).
+static int64_t packed_weights_stride(const ConvGeom& g, bool transpose) {
+  const int64_t m = transpose ? g.kk() : g.kg(), k = transpose ? g.kg() : g.kk();
+  return static_cast<int64_t>(sgemm_packed_a_size(m, k));
+}
+
+// Packs the weights of every group into packed (groups * stride floats). Split over the pool by
+// groups and by MR-aligned row ranges inside a group: late ResNet layers carry 2-9 MB of weights
+// in one group, which one core packing alone would make a visible share of the layer's time.
+static void pack_weights_into(const ConvGeom& g, const float* w, bool transpose, float* packed) {
   const int64_t kg = g.kg(), kk = g.kk();
   const int64_t m = transpose ? kk : kg, k = transpose ? kg : kk;
-  stride = static_cast<int64_t>(sgemm_packed_a_size(m, k));
-  float* packed = scratch(t_packed, stride * g.groups);
-  parallel_for(g.groups, 1, [&](int64_t b, int64_t e) {
-    for (int64_t gi = b; gi < e; ++gi) sgemm_pack_a(transpose, m, k, w + gi * kg * kk, kk, packed + gi * stride);
+  const int64_t stride = packed_weights_stride(g, transpose);
+  const int64_t mr = sgemm_mr();
+  const int64_t panels = (m + mr - 1) / mr;
+  // Chunks of rows worth about 64 K floats each, so small weights stay on one thread.
+  const int64_t rows_per_chunk = std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, k * mr)) * mr;
+  const int64_t chunks = (panels * mr + rows_per_chunk - 1) / rows_per_chunk;
+  parallel_for(g.groups * chunks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t gi = t / chunks, r0 = (t % chunks) * rows_per_chunk;
+      sgemm_pack_a_rows(transpose, m, k, w + gi * kg * kk, kk, packed + gi * stride, r0, r0 + rows_per_chunk);
+    }
   });
+}
+
+// Weights of every group packed once per call into per-thread scratch.
+static const float* pack_weights(const ConvGeom& g, const float* w, bool transpose, int64_t& stride) {
+  stride = packed_weights_stride(g, transpose);
+  float* packed = scratch(t_packed, stride * g.groups);
+  pack_weights_into(g, w, transpose, packed);
   return packed;
 }
 
 // ---- kernels ----------------------------------------------------------------------------
 
-void conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
-  if (g.n == 0 || g.ohw() == 0) return;
-  if (g.depthwise()) return depthwise_forward(g, x, w, bias, y);
+// Forward over weights already packed by pack_weights_into (pstride floats per group); the
+// epilogue (bias, activation) runs on each output tile inside the GEMM while it is in L1.
+static void conv_forward_packed(const ConvGeom& g, const float* x, const float* packed, int64_t pstride, const float* bias,
+                                EpilogueAct act, float alpha, float* y) {
   const int64_t cg = g.cg(), kg = g.kg(), kk = g.kk(), ohw = g.ohw();
   const Tiling tl = make_tiling(g);
-  int64_t pstride;
-  const float* packed = pack_weights(g, w, false, pstride);
   run_tasks(tl.ntiles, [&](int64_t ti) {
     const Tile t = tile_at(g, tl, ti);
     const int64_t cols = t.cols(g), col0 = t.oy0 * g.ow;
@@ -271,23 +292,69 @@ void conv_forward(const ConvGeom& g, const float* x, const float* w, const float
         bmat = col;
         ldb = cols;
       }
+      const GemmEpilogue ep{bias != nullptr ? bias + gi * kg : nullptr, act, alpha};
+      const bool fused = bias != nullptr || act != EpilogueAct::none;
       if (t.nimg == 1) {
         float* yg = y + (t.img0 * g.k + gi * kg) * ohw + col0;
-        sgemm_packed_a(kg, cols, kk, 1.f, packed + gi * pstride, false, bmat, ldb, 0.f, yg, ohw, threaded);
-        if (bias) {
-          for (int64_t r = 0; r < kg; ++r) {
-            const float bv = bias[gi * kg + r];
-            float* d = yg + r * ohw;
-            for (int64_t i = 0; i < cols; ++i) d[i] += bv;
-          }
-        }
+        sgemm_packed_a(kg, cols, kk, 1.f, packed + gi * pstride, false, bmat, ldb, 0.f, yg, ohw, threaded,
+                       fused ? &ep : nullptr);
       } else {
         float* tmp = scratch(t_tmp, kg * cols);
-        sgemm_packed_a(kg, cols, kk, 1.f, packed + gi * pstride, false, bmat, ldb, 0.f, tmp, cols, threaded);
-        scatter_tile(g, tmp, g.k, t, gi * kg, kg, ohw, y, bias);
+        sgemm_packed_a(kg, cols, kk, 1.f, packed + gi * pstride, false, bmat, ldb, 0.f, tmp, cols, threaded,
+                       fused ? &ep : nullptr);
+        scatter_tile(g, tmp, g.k, t, gi * kg, kg, ohw, y, nullptr);
       }
     }
   });
+}
+
+// y = act(y + bias[k]) over a whole NCHW output (the depthwise path, whose kernels take no epilogue).
+static void epilogue_whole(const ConvGeom& g, const float* bias, EpilogueAct act, float alpha, float* y) {
+  const int64_t ohw = g.ohw();
+  parallel_for(g.n * g.k, 16, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      const GemmEpilogue ep{bias != nullptr ? bias + p % g.k : nullptr, act, alpha};
+      apply_epilogue(ep, 1, ohw, y + p * ohw, ohw);
+    }
+  });
+}
+
+void conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
+  if (g.n == 0 || g.ohw() == 0) return;
+  if (g.depthwise()) return depthwise_forward(g, x, w, bias, y);
+  int64_t pstride;
+  const float* packed = pack_weights(g, w, false, pstride);
+  conv_forward_packed(g, x, packed, pstride, bias, EpilogueAct::none, 0.f, y);
+}
+
+// ---- pre-packed weights (inference) -------------------------------------------------------
+//
+// An inference engine packs each layer's weights once (conv2dPackWeights) and runs
+// conv2dForwardPacked per batch. The layout depends only on k, c, kh, kw, groups (not on n or
+// the image size) and on this process's GEMM path: it must never be stored. Depthwise layers
+// keep their plain OIHW weights (their direct kernels read them as they are).
+
+int64_t conv_packed_weights_size(const ConvGeom& g) {
+  return g.depthwise() ? g.k * g.kk() : g.groups * packed_weights_stride(g, false);
+}
+
+void conv_pack_weights(const ConvGeom& g, const float* w, float* packed) {
+  if (g.depthwise()) {
+    std::memcpy(packed, w, sizeof(float) * g.k * g.kk());
+    return;
+  }
+  pack_weights_into(g, w, false, packed);
+}
+
+void conv_forward_prepacked(const ConvGeom& g, const float* x, const float* packed, const float* bias, EpilogueAct act,
+                            float alpha, float* y) {
+  if (g.n == 0 || g.ohw() == 0) return;
+  if (g.depthwise()) {
+    depthwise_forward(g, x, packed, bias, y);
+    if (act != EpilogueAct::none) epilogue_whole(g, nullptr, act, alpha, y);
+    return;
+  }
+  conv_forward_packed(g, x, packed, packed_weights_stride(g, false), bias, act, alpha, y);
 }
 
 void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
@@ -486,7 +553,41 @@ static Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// conv2dPackedWeightsSize(g) -> floats of the buffer conv2dPackWeights fills.
+static Napi::Value Conv2dPackedWeightsSize(const Napi::CallbackInfo& info) {
+  const ConvGeom g = read_conv_geom(info, 0);
+  return Napi::Number::New(info.Env(), static_cast<double>(conv_packed_weights_size(g)));
+}
+
+// conv2dPackWeights(g, w, packed)
+static Napi::Value Conv2dPackWeights(const Napi::CallbackInfo& info) {
+  const ConvGeom g = read_conv_geom(info, 0);
+  require_len(info, 1, g.k * g.kk(), "w");
+  require_len(info, 2, conv_packed_weights_size(g), "packed");
+  conv_pack_weights(g, f32(info, 1), f32(info, 2));
+  return info.Env().Undefined();
+}
+
+// conv2dForwardPacked(g, x, packed, bias|null, y, act, alpha): act 0 none, 1 relu, 2 relu6,
+// 3 leaky_relu(alpha), applied with the bias to each output tile while it is in cache.
+static Napi::Value Conv2dForwardPacked(const Napi::CallbackInfo& info) {
+  const ConvGeom g = read_conv_geom(info, 0);
+  require_len(info, 1, g.n * g.c * g.hw(), "x");
+  require_len(info, 2, conv_packed_weights_size(g), "packed");
+  float* bias = f32_or_null(info, 3);
+  if (bias) require_len(info, 3, g.k, "bias");
+  require_len(info, 4, g.n * g.k * g.ohw(), "y");
+  const int64_t act = int_arg(info, 5);
+  if (act < 0 || act > 3) throw Napi::RangeError::New(info.Env(), "conv2dForwardPacked: act must be 0 (none), 1 (relu), 2 (relu6) or 3 (leaky_relu)");
+  const float alpha = info.Length() > 6 && info[6].IsNumber() ? static_cast<float>(num_arg(info, 6)) : 0.f;
+  conv_forward_prepacked(g, f32(info, 1), f32(info, 2), bias, static_cast<EpilogueAct>(act), alpha, f32(info, 4));
+  return info.Env().Undefined();
+}
+
 IMCLS_EXPORT("conv2dForward", Conv2dForward);
+IMCLS_EXPORT("conv2dPackedWeightsSize", Conv2dPackedWeightsSize);
+IMCLS_EXPORT("conv2dPackWeights", Conv2dPackWeights);
+IMCLS_EXPORT("conv2dForwardPacked", Conv2dForwardPacked);
 IMCLS_EXPORT("conv2dBackwardData", Conv2dBackwardData);
 IMCLS_EXPORT("conv2dBackwardWeight", Conv2dBackwardWeight);
 

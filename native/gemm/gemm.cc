@@ -100,10 +100,42 @@ struct ASource {
   int64_t m_pad, row_offset;
 };
 
+}  // namespace
+
+void apply_epilogue(const GemmEpilogue& ep, int64_t rows, int64_t cols, float* c, int64_t ldc) {
+  for (int64_t i = 0; i < rows; ++i) {
+    float* __restrict r = c + i * ldc;
+    const float bv = ep.row_bias != nullptr ? ep.row_bias[i] : 0.f;
+    switch (ep.act) {
+      case EpilogueAct::none:
+        if (ep.row_bias != nullptr)
+          for (int64_t j = 0; j < cols; ++j) r[j] += bv;
+        break;
+      case EpilogueAct::relu:
+        for (int64_t j = 0; j < cols; ++j) r[j] = std::max(r[j] + bv, 0.f);
+        break;
+      case EpilogueAct::relu6:
+        for (int64_t j = 0; j < cols; ++j) r[j] = std::min(std::max(r[j] + bv, 0.f), 6.f);
+        break;
+      case EpilogueAct::leaky_relu:
+        for (int64_t j = 0; j < cols; ++j) {
+          const float v = r[j] + bv;
+          r[j] = v > 0.f ? v : ep.alpha * v;
+        }
+        break;
+    }
+  }
+}
+
+namespace {
+
 // One thread's GEMM over the whole (sub)problem: jc (NC) -> pc (KC, pack B) -> ic (MC, pack A)
 // -> jr (NR) -> ir (MR) -> micro-kernel.
+// An epilogue (row_bias relative to this subproblem's first row) runs on each MR x NR tile after
+// its last KC block.
 void gemm_blocked(const KernelSet& K, int64_t m, int64_t n, int64_t k, float alpha, const ASource& A,
-                  const float* b, int64_t brs, int64_t bcs, float beta, float* c, int64_t ldc) {
+                  const float* b, int64_t brs, int64_t bcs, float beta, float* c, int64_t ldc,
+                  const GemmEpilogue* ep = nullptr) {
   const int64_t MR = K.mr, NR = K.nr;
   const int64_t KC = block_kc(K, k);
   const int64_t NC = std::min<int64_t>(K.nc, round_up(n, NR));
@@ -116,6 +148,7 @@ void gemm_blocked(const KernelSet& K, int64_t m, int64_t n, int64_t k, float alp
       const int64_t kc = std::min(KC, k - pc);
       K.pack_b(kc, nc, b + pc * brs + jc * bcs, brs, bcs, bbuf);
       const float beta_eff = pc == 0 ? beta : 1.f;
+      const bool last = pc + kc >= k;
       for (int64_t ic = 0; ic < m; ic += MC) {
         const int64_t mc = std::min(MC, m - ic);
         const float* ap;
@@ -130,7 +163,13 @@ void gemm_blocked(const KernelSet& K, int64_t m, int64_t n, int64_t k, float alp
           const float* bp = bbuf + jr * kc;
           float* cc = c + ic * ldc + jc + jr;
           for (int64_t ir = 0; ir < mc; ir += MR) {
-            K.kernel(kc, ap + ir * kc, bp, cc + ir * ldc, ldc, alpha, beta_eff, std::min(MR, mc - ir), nr);
+            const int64_t mr = std::min(MR, mc - ir);
+            K.kernel(kc, ap + ir * kc, bp, cc + ir * ldc, ldc, alpha, beta_eff, mr, nr);
+            if (ep != nullptr && last) {
+              GemmEpilogue e = *ep;
+              if (e.row_bias != nullptr) e.row_bias += ic + ir;
+              apply_epilogue(e, mr, nr, cc + ir * ldc, ldc);
+            }
           }
         }
       }
@@ -246,11 +285,29 @@ void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t ld
   }
 }
 
+void sgemm_pack_a_rows(bool trans_a, int64_t m, int64_t k, const float* a, int64_t lda, float* packed, int64_t r0,
+                       int64_t r1) {
+  r1 = std::min(r1, m);
+  if (r0 >= r1 || k <= 0) return;
+  const KernelSet& K = kernels();
+  const int64_t ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1;
+  const int64_t m_pad = round_up(m, K.mr);
+  const int64_t KC = block_kc(K, k);
+  for (int64_t pc = 0; pc < k; pc += KC) {
+    const int64_t kc = std::min<int64_t>(KC, k - pc);
+    K.pack_a(r1 - r0, kc, a + r0 * ars + pc * acs, ars, acs, packed + pc * m_pad + r0 * kc);
+  }
+}
+
+int64_t sgemm_mr() { return kernels().mr; }
+
 void sgemm_packed_a(int64_t m, int64_t n, int64_t k, float alpha, const float* packed_a, bool trans_b,
-                    const float* b, int64_t ldb, float beta, float* c, int64_t ldc, bool threaded) {
+                    const float* b, int64_t ldb, float beta, float* c, int64_t ldc, bool threaded,
+                    const GemmEpilogue* epilogue) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0.f) {
     scale_c(m, n, beta, c, ldc);
+    if (epilogue != nullptr) apply_epilogue(*epilogue, m, n, c, ldc);
     return;
   }
   const KernelSet& K = kernels();
@@ -258,7 +315,13 @@ void sgemm_packed_a(int64_t m, int64_t n, int64_t k, float alpha, const float* p
   const int64_t m_pad = round_up(m, K.mr);
   auto body = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
     const ASource src{nullptr, 0, 0, packed_a, m_pad, i0};
-    gemm_blocked(K, i1 - i0, j1 - j0, k, alpha, src, b + j0 * bcs, brs, bcs, beta, c + i0 * ldc + j0, ldc);
+    GemmEpilogue ep{};
+    if (epilogue != nullptr) {
+      ep = *epilogue;
+      if (ep.row_bias != nullptr) ep.row_bias += i0;
+    }
+    gemm_blocked(K, i1 - i0, j1 - j0, k, alpha, src, b + j0 * bcs, brs, bcs, beta, c + i0 * ldc + j0, ldc,
+                 epilogue != nullptr ? &ep : nullptr);
   };
   if (threaded) {
     parallel_blocks(K, m, n, k, true, body);

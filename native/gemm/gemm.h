@@ -41,8 +41,31 @@ void sgemm_single_thread(bool trans_a, bool trans_b, int64_t m, int64_t n, int64
 // `threaded` = false behaves like sgemm_single_thread (use inside an outer parallel loop).
 size_t sgemm_packed_a_size(int64_t m, int64_t k);
 void sgemm_pack_a(bool trans_a, int64_t m, int64_t k, const float* a, int64_t lda, float* packed);
+struct GemmEpilogue;
 void sgemm_packed_a(int64_t m, int64_t n, int64_t k, float alpha, const float* packed_a, bool trans_b,
-                    const float* b, int64_t ldb, float beta, float* c, int64_t ldc, bool threaded);
+                    const float* b, int64_t ldb, float beta, float* c, int64_t ldc, bool threaded,
+                    const GemmEpilogue* epilogue = nullptr);
+// Packs only rows [r0, r1) of op(A) (r0 a multiple of sgemm_mr()) into their place in the layout
+// sgemm_pack_a writes, so several threads can pack one large weight matrix together.
+void sgemm_pack_a_rows(bool trans_a, int64_t m, int64_t k, const float* a, int64_t lda, float* packed, int64_t r0,
+                       int64_t r1);
+// Rows of the register tile of the selected path (the packing granule of A).
+int64_t sgemm_mr();
+
+// Activations an epilogue can apply (numbering shared with the JS exports).
+enum class EpilogueAct : int { none = 0, relu = 1, relu6 = 2, leaky_relu = 3 };
+
+// Work done on each C tile right after its last k block, while the tile is still in L1:
+// C(i, j) = act(C(i, j) + row_bias[i]) (row_bias may be null; alpha is the leaky_relu slope).
+// With an epilogue, beta must be 0 (C is a fresh output).
+struct GemmEpilogue {
+  const float* row_bias;
+  EpilogueAct act;
+  float alpha;
+};
+
+// Applies the epilogue to rows x cols of c (row i uses row_bias[i]), for code outside the GEMM.
+void apply_epilogue(const GemmEpilogue& ep, int64_t rows, int64_t cols, float* c, int64_t ldc);
 
 // Name of the micro-kernel path in use ("avx512", "avx2", "baseline").
 const char* sgemm_kernel_name();

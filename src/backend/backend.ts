@@ -66,6 +66,24 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 /** Activation fused into inference batch norm / conv epilogues. */
 export type FusedActivation = 'none' | 'relu' | 'relu6';
 
+/** Activation a convolution epilogue applies with the bias (leaky_relu uses the alpha slope). */
+export type ConvActivation = 'none' | 'relu' | 'relu6' | 'leaky_relu';
+
+/**
+ * Convolution weights packed once for many forward calls (inference). Only the backend that
+ * packed them may read `data` (its layout belongs to that backend and this process); the
+ * geometry fields the layout depends on are kept so a mismatched use fails loudly.
+ */
+export interface PackedConvWeights {
+  readonly backend: 'reference' | 'native';
+  readonly k: number;
+  readonly c: number;
+  readonly kh: number;
+  readonly kw: number;
+  readonly groups: number;
+  readonly data: Float32Array;
+}
+
 export interface Backend {
   readonly name: 'reference' | 'native';
 
@@ -76,6 +94,16 @@ export interface Backend {
   ): void;
 
   conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void;
+  /**
+   * Inference fast path: pack w (OIHW) once for every later conv2dForwardPacked with the same
+   * k, c, kh, kw, groups (any n, h, w, stride, padding, dilation).
+   */
+  conv2dPackWeights?(g: Conv2dGeometry, w: Float32Array): PackedConvWeights;
+  /** y = act(conv(x, packed) + bias), the bias and activation fused into the output tiles. */
+  conv2dForwardPacked?(
+    g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
+    act: ConvActivation, alpha: number,
+  ): void;
   /** dx is overwritten. */
   conv2dBackwardData(g: Conv2dGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** dw (and db when given) are overwritten. */

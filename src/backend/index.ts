@@ -5,7 +5,9 @@ import { loadNativeAddon } from './native/addon.js';
 import { NativeBackend } from './native/native_backend.js';
 import { ReferenceBackend } from './reference/reference_backend.js';
 
-export type { Backend, Conv2dGeometry, Pool2dGeometry, UnaryOp, BinaryOp, FusedActivation } from './backend.js';
+export type {
+  Backend, Conv2dGeometry, Pool2dGeometry, UnaryOp, BinaryOp, FusedActivation, ConvActivation, PackedConvWeights,
+} from './backend.js';
 
 let active: Backend | undefined;
 let reference: Backend | undefined;

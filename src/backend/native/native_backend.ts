@@ -1,11 +1,15 @@
 // The C++ kernels. Each method calls one addon function over whole buffers. A kernel the addon
 // does not export (yet) falls through to the reference implementation inherited here, so the
 // native backend is always complete and gets faster kernel by kernel.
-import type { Backend } from '../backend.js';
+import type { Backend, ConvActivation } from '../backend.js';
+import { checkPackedConvWeights } from '../reference/conv.js';
 import { ReferenceBackend } from '../reference/reference_backend.js';
 import type { NativeAddon } from './addon.js';
 
 type Fn = (...args: unknown[]) => unknown;
+
+/** The addon's numbering of conv epilogue activations. */
+const CONV_ACT: Record<ConvActivation, number> = { none: 0, relu: 1, relu6: 2, leaky_relu: 3 };
 
 export class NativeBackend extends ReferenceBackend implements Backend {
   override readonly name: 'reference' | 'native' = 'native';
@@ -23,6 +27,20 @@ export class NativeBackend extends ReferenceBackend implements Backend {
     }
     const convF = a['conv2dForward'];
     if (convF) this.conv2dForward = (g, x, w, bias, y) => { convF(g, x, w, bias, y); };
+    const convSize = a['conv2dPackedWeightsSize'];
+    const convPack = a['conv2dPackWeights'];
+    const convFP = a['conv2dForwardPacked'];
+    if (convSize && convPack && convFP) {
+      this.conv2dPackWeights = (g, w) => {
+        const data = new Float32Array(convSize(g) as number);
+        convPack(g, w, data);
+        return { backend: 'native', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data };
+      };
+      this.conv2dForwardPacked = (g, x, packed, bias, y, act, alpha) => {
+        checkPackedConvWeights(g, packed, 'native');
+        convFP(g, x, packed.data, bias, y, CONV_ACT[act], alpha);
+      };
+    }
     const convD = a['conv2dBackwardData'];
     if (convD) this.conv2dBackwardData = (g, dy, w, dx) => { convD(g, dy, w, dx); };
     const convW = a['conv2dBackwardWeight'];

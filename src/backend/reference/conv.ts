@@ -1,5 +1,5 @@
 // Reference convolution: im2col + GEMM per image and group. Obviously right, not fast.
-import type { Conv2dGeometry } from '../backend.js';
+import type { Conv2dGeometry, ConvActivation, PackedConvWeights } from '../backend.js';
 import { gemmRef } from './gemm.js';
 
 /** cols[(ci*kh + ky)*kw + kx][oy*ow + ox] = x[c0 + ci][iy][ix] (0 outside the image). */
@@ -103,4 +103,48 @@ export function conv2dBackwardWeightRef(g: Conv2dGeometry, x: Float32Array, dy: 
       }
     }
   }
+}
+
+/** Throws unless packed was made by `backend` for weights of g's shape. */
+export function checkPackedConvWeights(g: Conv2dGeometry, packed: PackedConvWeights, backend: 'reference' | 'native'): void {
+  if (packed.backend !== backend) throw new TypeError(`conv2dForwardPacked: weights were packed by the ${packed.backend} backend, not ${backend}`);
+  if (packed.k !== g.k || packed.c !== g.c || packed.kh !== g.kh || packed.kw !== g.kw || packed.groups !== g.groups) {
+    throw new RangeError(
+      `conv2dForwardPacked: weights packed for k=${packed.k} c=${packed.c} ${packed.kh}x${packed.kw} groups=${packed.groups}, ` +
+        `used with k=${g.k} c=${g.c} ${g.kh}x${g.kw} groups=${g.groups}`,
+    );
+  }
+}
+
+/** The reference "packing" is a copy: the layout stays OIHW. */
+export function conv2dPackWeightsRef(g: Conv2dGeometry, w: Float32Array): PackedConvWeights {
+  const size = g.k * (g.c / g.groups) * g.kh * g.kw;
+  if (w.length < size) throw new RangeError(`conv2dPackWeights: w has ${w.length} floats, needs ${size}`);
+  return { backend: 'reference', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data: w.slice(0, size) };
+}
+
+/** y = act(x) elementwise (leaky_relu with slope alpha). */
+export function applyConvActivation(y: Float32Array, act: ConvActivation, alpha: number): void {
+  switch (act) {
+    case 'none':
+      return;
+    case 'relu':
+      for (let i = 0; i < y.length; i++) y[i] = Math.max(y[i]!, 0);
+      return;
+    case 'relu6':
+      for (let i = 0; i < y.length; i++) y[i] = Math.min(Math.max(y[i]!, 0), 6);
+      return;
+    case 'leaky_relu':
+      for (let i = 0; i < y.length; i++) y[i] = y[i]! > 0 ? y[i]! : Math.fround(alpha * y[i]!);
+      return;
+  }
+}
+
+export function conv2dForwardPackedRef(
+  g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
+  act: ConvActivation, alpha: number,
+): void {
+  checkPackedConvWeights(g, packed, 'reference');
+  conv2dForwardRef(g, x, packed.data, bias, y);
+  applyConvActivation(y.subarray(0, g.n * g.k * g.oh * g.ow), act, alpha);
 }

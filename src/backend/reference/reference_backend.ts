@@ -1,9 +1,13 @@
 // Plain TypeScript kernels: simple loops, written to be obviously right. They are the oracle
 // the native kernels are tested against, and the fallback when the addon is unavailable.
 // Each family lives in its own file; this class only binds them to the Backend interface.
-import type { Backend, BinaryOp, Conv2dGeometry, FusedActivation, Pool2dGeometry, UnaryOp } from '../backend.js';
+import type {
+  Backend, BinaryOp, Conv2dGeometry, ConvActivation, FusedActivation, PackedConvWeights, Pool2dGeometry, UnaryOp,
+} from '../backend.js';
 import { batchNormBackwardRef, batchNormTrainForwardRef, channelAffineRef } from './batchnorm.js';
-import { conv2dBackwardDataRef, conv2dBackwardWeightRef, conv2dForwardRef } from './conv.js';
+import {
+  conv2dBackwardDataRef, conv2dBackwardWeightRef, conv2dForwardPackedRef, conv2dForwardRef, conv2dPackWeightsRef,
+} from './conv.js';
 import { binaryRef, reduceAxisRef, stridedCopyRef, sumToShapeRef, unaryBackwardRef, unaryRef } from './elementwise.js';
 import { gemmRef } from './gemm.js';
 import { adamRef, rmspropRef, sgdMomentumRef } from './optim.js';
@@ -20,6 +24,15 @@ export class ReferenceBackend implements Backend {
 
   conv2dForward(g: Conv2dGeometry, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array): void {
     conv2dForwardRef(g, x, w, bias, y);
+  }
+  conv2dPackWeights(g: Conv2dGeometry, w: Float32Array): PackedConvWeights {
+    return conv2dPackWeightsRef(g, w);
+  }
+  conv2dForwardPacked(
+    g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
+    act: ConvActivation, alpha: number,
+  ): void {
+    conv2dForwardPackedRef(g, x, packed, bias, y, act, alpha);
   }
   conv2dBackwardData(g: Conv2dGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
     conv2dBackwardDataRef(g, dy, w, dx);
