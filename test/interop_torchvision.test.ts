@@ -14,34 +14,20 @@ import { saveSafetensors } from '../src/io/safetensors.js';
 import { createModel } from '../src/models/index.js';
 import { loadExact, readWeights } from '../src/programs/weights.js';
 import { noGrad } from '../src/tensor/grad_mode.js';
-import { Tensor } from '../src/tensor/tensor.js';
-import { parityInput, parityValues, type ParityRole } from './helpers/parity_weights.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+import { parityInput } from './helpers/parity_weights.js';
+import { torchLayoutTensors, type TorchKey } from './helpers/torch_layout.js';
 
 interface Fixture {
   input_shape: number[];
-  keys: { name: string; shape: number[]; role: ParityRole | 'linear_weight' }[];
+  keys: TorchKey[];
   logits: number[];
 }
 
 const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/torchvision_resnet50_logits.json', import.meta.url), 'utf8')) as Fixture;
 
 /** The fixture's weights with torchvision names and layouts. */
-function torchvisionTensors(): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
-  fixture.keys.forEach((key, k) => {
-    const n = key.shape.reduce((a, b) => a * b, 1);
-    const v = new Float32Array(n);
-    if (key.role === 'linear_weight') {
-      // formula on Paddle's [in, out], transposed to PyTorch's [out, in]
-      const [o, i] = key.shape as [number, number];
-      const paddle = new Float32Array(n);
-      parityValues('weight', [i, o], k, paddle);
-      for (let r = 0; r < i; r++) for (let c = 0; c < o; c++) v[c * i + r] = paddle[r * o + c]!;
-    } else parityValues(key.role, key.shape, k, v);
-    out.set(key.name, new Tensor(v, key.shape));
-  });
-  return out;
-}
+const torchvisionTensors = (): Map<string, Tensor> => torchLayoutTensors(fixture.keys);
 
 test('torchvision resnet50 weights import into ResNet50 and reproduce torchvision logits', () => {
   assert.equal(fixture.keys.length, 267);

@@ -20,6 +20,8 @@ export interface KeyMapEntry {
   /** 'transpose' for FC weights; `scale` multiplies after any transpose (dropout compensation). */
   transpose: boolean;
   scale: number;
+  /** The PyTorch tensor is a 1×1 conv [out, in, 1, 1] standing in for a linear layer (timm's SE fc1/fc2). */
+  conv1x1?: boolean;
 }
 
 export interface MappedTensor {
@@ -39,6 +41,11 @@ class Builder {
   readonly entries: KeyMapEntry[] = [];
   add(paddle: string, torch: string, transpose = false, scale = 1): void {
     this.entries.push({ paddle, torch, transpose, scale });
+  }
+  /** Paddle fc `<p>_weights` [in, out] / `<p>_offset` ← a PyTorch 1×1 conv with bias (squeeze-excite). */
+  fcFromConv1x1(paddlePrefix: string, torchPrefix: string): void {
+    this.entries.push({ paddle: `${paddlePrefix}_weights`, torch: `${torchPrefix}.weight`, transpose: true, scale: 1, conv1x1: true });
+    this.add(`${paddlePrefix}_offset`, `${torchPrefix}.bias`);
   }
   /** Paddle `<p>_scale/_offset/_mean/_variance` ← PyTorch `<t>.weight/.bias/.running_mean/.running_var`. */
   bn(paddlePrefix: string, torchPrefix: string): void {
@@ -126,6 +133,45 @@ function wslMap(depths: number[]): KeyMapEntry[] {
   b.add('fc.bias', 'fc.bias');
   return b.entries;
 }
+
+// ---- SE_ResNeXt (se_resnext.py) from timm's seresnext*_32x4d (models/resnet.py, attn_layer='se') ----
+
+/**
+ * timm's SE module keeps its two fully connected layers as 1×1 convs with bias (se.fc1, se.fc2);
+ * Paddle's are fc layers fc{n}_{i}_sqz / _exc. Block `{n}_{i}`: n = stage + 2, i from 1.
+ */
+function seResNeXtMap(depths: readonly number[], comp: number): KeyMapEntry[] {
+  const b = new Builder();
+  b.add('conv1_weights', 'conv1.weight');
+  b.bn('conv1_bn', 'bn1');
+  depths.forEach((count, stage) => {
+    for (let i = 0; i < count; i++) {
+      const n = `${stage + 2}_${i + 1}`;
+      const t = `layer${stage + 1}.${i}`;
+      ['x1', 'x2', 'x3'].forEach((x, j) => {
+        b.add(`conv${n}_${x}_weights`, `${t}.conv${j + 1}.weight`);
+        b.bn(`conv${n}_${x}_bn`, `${t}.bn${j + 1}`);
+      });
+      b.fcFromConv1x1(`fc${n}_sqz`, `${t}.se.fc1`);
+      b.fcFromConv1x1(`fc${n}_exc`, `${t}.se.fc2`);
+      if (i === 0) {
+        b.add(`conv${n}_prj_weights`, `${t}.downsample.0.weight`);
+        b.bn(`conv${n}_prj_bn`, `${t}.downsample.1`);
+      }
+    }
+  });
+  // Paddle's head has dropout 0.5 (downgrade_in_infer) before fc6; timm's has none at inference.
+  b.add('fc6_weights', 'fc.weight', true, comp);
+  b.add('fc6_offset', 'fc.bias');
+  return b.entries;
+}
+
+/** timm's legacy SENet (models/senet.py, Cadene's port) names: layer0.conv1, se_module, last_linear. */
+const LEGACY_SENET_KEY = /^(layer0\.|last_linear\.|layer\d+\.\d+\.se_module\.)/;
+const LEGACY_SENET_REASON =
+  "this is timm's legacy SENet layout (layer0.*, se_module, last_linear: legacy_seresnext*_32x4d), whose stem max-pools with " +
+  "padding 0 in ceil mode (Caffe's pooling) where Paddle's SE_ResNeXt pools with padding 1 in floor mode: same tensors, but every " +
+  'pooling window is shifted by one pixel, so the logits cannot be reproduced. Use timm seresnext50_32x4d / seresnext101_32x4d weights';
 
 // ---- DenseNet (densenet.py) ----
 
@@ -256,6 +302,8 @@ interface Plan {
   zeroKeys?: string[];
   /** Differences the user should know about (printed by the import command). */
   notes?: string[];
+  /** A state dict this plan recognises but refuses, with why (checked before mapping). */
+  refuse?: { test: (keys: readonly string[]) => boolean; reason: string };
 }
 
 const RESNET_DEPTHS: Record<string, number[]> = { 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3], 200: [3, 12, 48, 3] };
@@ -265,10 +313,11 @@ function plans(): Map<string, Plan> {
   for (const d of ['50', '101', '152']) {
     const depths = RESNET_DEPTHS[d]!;
     m.set(`ResNet${d}`, { arch: { torchvision: `resnet${d}`, timm: `resnet${d}` }, entries: () => resnetMap({ depths, stem: 'plain', stemConv: 'conv1', fc: ['fc_0.w_0', 'fc_0.b_0'], avgDown: false }) });
+    // timm's 'c' (deep stem 32, 32, 64) and 'd' (the same plus avg-down shortcuts) are Paddle's vc / vd exactly;
+    // verified by test/interop_timm.test.ts against plain-PyTorch definitions of timm's modules (tools/make_timm_parity.py).
     m.set(`ResNet${d}_vc`, {
       arch: { timm: `resnet${d}c` },
       entries: () => resnetMap({ depths, stem: 'deep', stemConv: 'conv1', fc: ['fc_0.w_0', 'fc_0.b_0'], avgDown: false }),
-      notes: ['timm deep-stem (c) key layout; not verified against a timm install'],
     });
   }
   for (const d of ['50', '101', '152', '200']) {
@@ -276,13 +325,25 @@ function plans(): Map<string, Plan> {
     m.set(`ResNet${d}_vd`, {
       arch: { timm: `resnet${d}d` },
       entries: () => resnetMap({ depths, stem: 'deep', stemConv: 'conv1', fc: ['fc_0.w_0', 'fc_0.b_0'], avgDown: true }),
-      notes: ['timm deep-stem + avg-down (d) key layout; not verified against a timm install'],
+    });
+  }
+  for (const d of ['50', '101'] as const) {
+    const depths = RESNET_DEPTHS[d]!;
+    m.set(`SE_ResNeXt${d}_32x4d`, {
+      arch: { timm: `seresnext${d}_32x4d` },
+      entries: (c) => seResNeXtMap(depths, c),
+      refuse: { test: (keys) => keys.some((k) => LEGACY_SENET_KEY.test(k)), reason: LEGACY_SENET_REASON },
     });
   }
   const resnext = (name: string, depths: number[], arch: Partial<Record<TorchSource, string>>): void => {
     m.set(name, { arch, entries: () => resnetMap({ depths, stem: 'plain', stemConv: 'res_conv1', fc: ['fc_weights', 'fc_offset'], avgDown: false }) });
   };
   resnext('ResNeXt50_32x4d', RESNET_DEPTHS['50']!, { torchvision: 'resnext50_32x4d', timm: 'resnext50_32x4d' });
+  // timm's resnext50d_32x4d: the 'd' deep stem (32, 32, 64) and avg-down shortcuts, as Paddle's resnext_vd.py
+  m.set('ResNeXt50_vd_32x4d', {
+    arch: { timm: 'resnext50d_32x4d' },
+    entries: () => resnetMap({ depths: RESNET_DEPTHS['50']!, stem: 'deep', stemConv: 'conv1', fc: ['fc_weights', 'fc_offset'], avgDown: true }),
+  });
   resnext('ResNeXt101_32x4d', RESNET_DEPTHS['101']!, { timm: 'resnext101_32x4d' });
   resnext('ResNeXt101_64x4d', RESNET_DEPTHS['101']!, { torchvision: 'resnext101_64x4d', timm: 'resnext101_64x4d' });
   for (const w of ['8', '16', '32', '48']) {
@@ -330,12 +391,14 @@ export function unsupportedReason(modelName: string, source: TorchSource): strin
     [/^ShuffleNetV2_x2_0$/, "torchvision's shufflenet_v2_x2_0 has 244 channels in stage 2, Paddle's ShuffleNetV2_x2_0 has 224"],
     [/^ShuffleNetV2_x0_(25|33)$/, 'torchvision has no ShuffleNetV2 at this width'],
     [/^ShuffleNetV2_.*swish$/, "the swish variants were trained with swish activations; torchvision's ShuffleNetV2 uses ReLU"],
-    [/^(SE_|SENet)/, "no key map yet: timm's legacy SE-ResNeXt stores the SE layers as 1×1 convs and max-pools in ceil mode, so it needs its own map and a pooling check"],
+    [/^SE_ResNeXt(50|101)_vd_32x4d$/, "Paddle's vd stem is three 3×3 convs of 64, 64, 128 channels with avg-down shortcuts; timm registers no SE-ResNeXt-50/101 32x4d with that stem (its seresnext26d/101d use other depths or widths, and its 50/101 32x4d have the 7×7 stem)"],
+    [/^SE_ResNeXt152_32x4d$/, "Paddle's SE_ResNeXt152_32x4d uses 64 groups of width 2 and a 3-conv stem (64, 64, 128); timm has no SE-ResNeXt-152"],
+    [/^SENet154_vd$/, "Paddle's SENet154_vd uses avg-pool + 1×1 conv shortcuts; timm's legacy_senet154 uses 3×3 stride-2 conv shortcuts and a ceil-mode stem pool"],
     [/^GoogLeNet$/, "torchvision's GoogLeNet has batch norm in every conv; Paddle's has none"],
     [/^InceptionV4$/, "no key map yet: timm's inception_v4 uses batch-norm eps 1e-3 where Paddle's uses 1e-5"],
     [/^Xception/, "timm's Xception variants (DeepLab style) differ in block structure from Paddle's"],
     [/^DarkNet53$/, "timm's darknet53 uses leaky ReLU and a different block layout"],
-    [/^ResNeXt.*_vd_/, 'no key map for the deep-stem ResNeXt variants yet'],
+    [/^ResNeXt.*_vd_/, "timm's only deep-stem avg-down ResNeXt of these widths is resnext50d_32x4d (ResNeXt50_vd_32x4d)"],
     [/^ResNeXt152/, 'torchvision and timm have no ResNeXt-152'],
   ];
   for (const [re, msg] of why) if (re.test(modelName)) return `${modelName}: cannot import ${source} weights: ${msg}`;
@@ -383,6 +446,7 @@ export function mapTorchStateDict(modelName: string, source: TorchSource, tensor
     for (const [k, v] of unwrapped) input.set(k, v);
   }
   const arch = plan.arch[source]!;
+  if (plan.refuse?.test([...input.keys()])) throw new UserError(`${modelName} from ${source} ${arch}: ${plan.refuse.reason}`);
   const used = new Set<string>();
   const missing: string[] = [];
   const out = new Map<string, MappedTensor>();
@@ -398,6 +462,10 @@ export function mapTorchStateDict(modelName: string, source: TorchSource, tensor
     let shape = [...t.shape];
     let data: Float32Array;
     if (e.transpose) {
+      if (e.conv1x1) {
+        if (shape.length !== 4 || shape[2] !== 1 || shape[3] !== 1) throw new UserError(`${modelName} from ${source} ${arch}: '${e.torch}' should be a 1×1 conv weight [out, in, 1, 1], has shape [${shape.join(', ')}]`);
+        shape = shape.slice(0, 2);
+      }
       if (shape.length !== 2) throw new UserError(`${modelName} from ${source} ${arch}: '${e.torch}' should be a 2-D linear weight, has shape [${shape.join(', ')}]`);
       const [o, i] = shape as [number, number];
       data = new Float32Array(o * i);
