@@ -3,6 +3,7 @@
 // horizontal pass into float rows, then a vertical pass, as cv2 does. Resizing a sub-rectangle
 // of the source (crop + resize in one pass) avoids copying the crop.
 import type { Box, Image } from './image.js';
+import { nativeImageKernels } from './native_image.js';
 
 export type Interpolation = 'nearest' | 'bilinear' | 'bicubic' | 'area' | 'lanczos';
 export const INTERPOLATIONS: readonly Interpolation[] = ['nearest', 'bilinear', 'bicubic', 'area', 'lanczos'];
@@ -172,6 +173,11 @@ export function resize(img: Image, outW: number, outH: number, interp: Interpola
   }
   const tx = axisTable(bw, outW, interp);
   const ty = axisTable(bh, outH, interp);
+  const native = nativeImageKernels();
+  if (native !== null) {
+    native.imageResize(src, img.width, img.height, c, bx, by, bw, bh, outW, outH, tx.index, tx.weight, tx.taps, ty.index, ty.weight, ty.taps, out);
+    return { data: out, width: outW, height: outH, channels: c };
+  }
   // Horizontal pass, only over the source rows the vertical pass reads.
   const rowLen = outW * c;
   const rowSlot = new Int32Array(bh).fill(-1);

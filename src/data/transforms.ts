@@ -7,6 +7,7 @@ import { centerCropBox, DEFAULT_CROP_SCALE, paddleRandomCropBox, resizeShortSize
 import { rotate } from './rotate.js';
 import { colorJitter, type ColorJitterSpec } from './color_jitter.js';
 import type { Rng } from './rng.js';
+import { nativeImageKernels } from './native_image.js';
 
 export const IMAGENET_MEAN: readonly number[] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: readonly number[] = [0.229, 0.224, 0.225];
@@ -84,11 +85,28 @@ export function normalizeTables(mean: readonly number[], std: readonly number[])
   });
 }
 
+// The per-channel tables as one [c * 256] array for the native kernel, packed once per table set.
+const packed = new WeakMap<Float32Array[], Float32Array>();
+function packedTables(tables: Float32Array[]): Float32Array {
+  let p = packed.get(tables);
+  if (p === undefined) {
+    p = new Float32Array(tables.length * 256);
+    tables.forEach((t, k) => p!.set(t.subarray(0, 256), k * 256));
+    packed.set(tables, p);
+  }
+  return p;
+}
+
 /**
  * HWC uint8 -> CHW float32 normalised, written at out[offset...]; `flip` mirrors left-right on the way.
  */
 export function normalizeInto(img: Image, tables: Float32Array[], out: Float32Array, offset: number, flip = false): void {
   const { width: w, height: h, channels: c } = img;
+  const native = nativeImageKernels();
+  if (native !== null && tables.length >= c) {
+    native.imageNormalize(img.data, w, h, c, packedTables(tables), out, offset, flip);
+    return;
+  }
   const plane = w * h;
   const src = img.data;
   if (c === 3) {
