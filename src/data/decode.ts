@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import type { Box, Image } from './image.js';
 import { toChannels } from './image.js';
 import { decodeBmp, isBmp } from './bmp.js';
+import { jpegInfo } from './jpeg_info.js';
+import { nativeImageKernels } from './native_image.js';
 
 /** Default pixel limit against decompression bombs (about 16k x 16k). */
 export const DEFAULT_MAX_PIXELS = 268_402_689;
@@ -32,11 +34,32 @@ function configureSharp(): void {
   sharp.concurrency(1);
 }
 
+/**
+ * The addon's libjpeg-turbo path for plain 3-channel JPEGs (same pixels as sharp, tested), or null
+ * when it does not apply: no addon or built without libjpeg, not a JPEG, EXIF-rotated (sharp
+ * applies the rotation), ICC profile, not YCbCr, a decoder warning, over the pixel limit.
+ */
+function decodeJpegDirect(buf: Uint8Array, opts: DecodeOptions, maxPixels: number): Image | null {
+  if (opts.channels !== 3 || buf[0] !== 0xff || buf[1] !== 0xd8) return null;
+  const native = nativeImageKernels();
+  if (native === null || native.decodeJpegRegion === undefined) return null;
+  let r = opts.region;
+  if (r === undefined) {
+    const info = jpegInfo(buf);
+    if (info === null || info.orientation !== 1) return null;
+    r = { x: 0, y: 0, w: info.width, h: info.height };
+  }
+  const data = native.decodeJpegRegion(buf, r.x, r.y, r.w, r.h, maxPixels);
+  return data === null ? null : { data, width: r.w, height: r.h, channels: 3 };
+}
+
 export async function decodeImage(buf: Uint8Array, opts: DecodeOptions): Promise<Image> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (buf.length === 0) throw new Error('empty file (0 bytes)');
   if (opts.channels !== 1 && opts.channels !== 3) throw new RangeError(`channels must be 1 or 3, got ${opts.channels}`);
   if (isBmp(buf)) return toChannels(decodeBmp(buf, maxPixels), opts.channels);
+  const direct = decodeJpegDirect(buf, opts, maxPixels);
+  if (direct !== null) return direct;
   configureSharp();
   let s = sharp(buf, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0, sequentialRead: true });
   s = opts.region !== undefined ? s.extract({ left: opts.region.x, top: opts.region.y, width: opts.region.w, height: opts.region.h }) : s.rotate();

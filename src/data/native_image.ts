@@ -10,6 +10,11 @@ export interface NativeImageKernels {
     xIndex: Int32Array, xWeight: Float32Array, xTaps: number,
     yIndex: Int32Array, yWeight: Float32Array, yTaps: number, out: Uint8Array,
   ): void;
+  /**
+   * Plain JPEGs only (libjpeg-turbo, when the addon was built with it): RGB HWC pixels of the region
+   * (w = 0: the whole image), or null when sharp must decode instead.
+   */
+  decodeJpegRegion?: (buf: Uint8Array, x: number, y: number, w: number, h: number, maxPixels: number) => Uint8Array | null;
   imageNormalize(src: Uint8Array, w: number, h: number, c: number, tables: Float32Array, out: Float32Array, offset: number, flip: boolean): void;
 }
 
