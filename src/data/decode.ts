@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Box, Image } from './image.js';
-import { toChannels } from './image.js';
+import { cropImage, toChannels } from './image.js';
+import { decodePlainPng } from './png_decode.js';
 import { decodeBmp, isBmp } from './bmp.js';
 import { jpegInfo } from './jpeg_info.js';
 import { nativeImageKernels } from './native_image.js';
@@ -60,6 +61,12 @@ export async function decodeImage(buf: Uint8Array, opts: DecodeOptions): Promise
   if (isBmp(buf)) return toChannels(decodeBmp(buf, maxPixels), opts.channels);
   const direct = decodeJpegDirect(buf, opts, maxPixels);
   if (direct !== null) return direct;
+  const png = decodePlainPng(buf, maxPixels);
+  // A colour PNG for a gray model goes to sharp: its luma formula is libvips', not toChannels'.
+  if (png !== null && !(opts.channels === 1 && png.channels === 3)) {
+    const img = opts.region === undefined ? png : cropImage(png, opts.region);
+    return toChannels(img, opts.channels);
+  }
   configureSharp();
   let s = sharp(buf, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0, sequentialRead: true });
   s = opts.region !== undefined ? s.extract({ left: opts.region.x, top: opts.region.y, width: opts.region.w, height: opts.region.h }) : s.rotate();
