@@ -167,7 +167,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], 
 
 /** `--help` text: one line per flag with its default. */
 export function flagHelp(specs: readonly FlagSpec[]): string {
-  const fmt = (v: FlagSpec['default']): string => (v === null ? 'None' : Array.isArray(v) ? v.join(' ') : String(v));
+  const fmt = (v: FlagSpec['default']): string => (v === null ? 'None' : Array.isArray(v) ? (v.length > 0 ? v.join(' ') : 'none') : String(v));
   return specs.map((s) => `  --${s.name.padEnd(36)} ${s.help} (default: ${fmt(s.default)})`).join('\n');
 }
 

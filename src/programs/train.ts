@@ -20,6 +20,7 @@ import { createOptimizer } from '../optim/factory.js';
 import { accuracy, add, crossEntropy, scale } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { UserError } from '../util/errors.js';
+import { trainAugmentation } from './train_augment.js';
 import { evaluate, type EvalMetrics } from './evaluate.js';
 import { renderTrainingPlot } from './plot.js';
 import { preprocessMeta, resolvePreprocess } from './preprocess.js';
@@ -65,7 +66,10 @@ export async function train(given: Partial<TrainArgs>, out: TrainOutput = consol
   if (args.checkpoint && args.pretrained_model) throw new UserError('--checkpoint and --pretrained_model cannot be combined (resume or fine-tune, not both)');
   const entry = getModelEntry(args.model); // unknown model: one clear line with suggestions
   const modelName = entry.name;
-  if (args.use_mixup && isMultiHeadClassifier(entry.create({ classDim: 2, initialize: false }))) throw new UserError('--use_mixup is not supported with GoogLeNet (as in Paddle)');
+  const augmentation = trainAugmentation(args);
+  if ((args.use_mixup || args.use_cutmix) && isMultiHeadClassifier(entry.create({ classDim: 2, initialize: false }))) {
+    throw new UserError(`--${args.use_mixup ? 'use_mixup' : 'use_cutmix'} is not supported with GoogLeNet (as mixup in Paddle)`);
+  }
 
   // Data first: list problems stop the run before anything is built.
   const trainSet = readSeedList(args.data_dir, 'train', { classDim: args.class_dim });
@@ -112,10 +116,9 @@ export async function train(given: Partial<TrainArgs>, out: TrainOutput = consol
     out.log(`Resumed from ${resumed.dir}: epoch ${startEpoch}${skipBatches ? `, batch ${skipBatches}` : ''}, step ${opt.stepCount}`);
   }
 
-  const cropScale = { scale: [args.lower_scale, 1.0] as const, ratio: [args.lower_ratio, args.upper_ratio] as const };
   const trainLoader = new DataLoader({
     dataset: trainSet,
-    transform: trainTransform(prep.pre, { size: prep.inputShape[1], channels: prep.inputShape[0], cropScale }),
+    transform: trainTransform(prep.pre, { ...augmentation.transform, size: prep.inputShape[1], channels: prep.inputShape[0] }),
     batchSize: args.batch_size,
     shuffle: true,
     dropLast: true,
@@ -123,7 +126,7 @@ export async function train(given: Partial<TrainArgs>, out: TrainOutput = consol
     workers: args.reader_thread,
     bufferSize: args.reader_buf_size,
     onBadImage: args.on_bad_image,
-    mix: args.use_mixup ? { kind: 'mixup', alpha: args.mixup_alpha } : null,
+    mix: augmentation.mix,
   });
   const valLoader = valSet
     ? new DataLoader({
@@ -251,7 +254,7 @@ export async function train(given: Partial<TrainArgs>, out: TrainOutput = consol
         test = await evaluate(model, valLoader, { onBatch });
         finalEval = test;
       }
-      const mixup = args.use_mixup;
+      const mixup = augmentation.mix !== null;
       out.log(endPassLine({
         pass: epoch, trainLoss,
         trainAcc1: mixup ? null : acc1Sum / Math.max(1, batches), trainAcc5: mixup ? null : acc5Sum / Math.max(1, batches),

@@ -44,8 +44,15 @@ export interface TrainArgs {
   lower_scale: number;
   lower_ratio: number;
   upper_ratio: number;
+  upper_scale: number;
+  crop_mode: 'paddle' | 'torchvision';
+  rotate: boolean;
+  color_jitter: number[];
+  random_flip: boolean;
   use_mixup: boolean;
   mixup_alpha: number;
+  use_cutmix: boolean;
+  cutmix_alpha: number;
   use_label_smoothing: boolean;
   label_smoothing_epsilon: number;
   random_seed: number;
