@@ -1,9 +1,12 @@
 // Convolution forward, backward-data and backward-weight over NCHW / OIHW.
 //
-// Everything but depthwise lowers to GEMM. The output columns (images x output pixels) are cut
-// into tiles and the pool runs one tile per task: im2col of the tile into a per-thread buffer
-// that stays in cache, then a single-threaded GEMM against weights packed once per call
-// (sgemm_pack_a). 1x1 stride-1 unpadded convolutions use the image itself as the column matrix.
+// Everything but depthwise lowers to GEMM. Forward (and stride-1 backward-data, which is a
+// forward convolution of dy) is an implicit GEMM (implicit_gemm.cc): weights packed once per
+// call (sgemm_pack_a, over the pool), B panels gathered straight from the image, output tiles
+// stored straight into y with the bias/activation epilogue. The other passes cut the output
+// columns (images x output pixels) into tiles, one per pool task: im2col of the tile into a
+// per-thread buffer, then a single-threaded GEMM. 1x1 stride-1 unpadded convolutions use the
+// image itself as the column matrix.
 // Backward-data owns whole images per task (col2im of neighbouring row tiles overlaps);
 // backward-weight gives each worker its own partial dW, summed at the end. Depthwise
 // convolutions use direct kernels (conv_depthwise.cc).
@@ -15,6 +18,7 @@
 #include "args.h"
 #include "conv/conv_depthwise.h"
 #include "conv/conv_geometry.h"
+#include "conv/implicit_gemm.h"
 #include "gemm/gemm.h"
 #include "registry.h"
 #include "threadpool.h"
@@ -274,38 +278,7 @@ static const float* pack_weights(const ConvGeom& g, const float* w, bool transpo
 // epilogue (bias, activation) runs on each output tile inside the GEMM while it is in L1.
 static void conv_forward_packed(const ConvGeom& g, const float* x, const float* packed, int64_t pstride, const float* bias,
                                 EpilogueAct act, float alpha, float* y) {
-  const int64_t cg = g.cg(), kg = g.kg(), kk = g.kk(), ohw = g.ohw();
-  const Tiling tl = make_tiling(g);
-  run_tasks(tl.ntiles, [&](int64_t ti) {
-    const Tile t = tile_at(g, tl, ti);
-    const int64_t cols = t.cols(g), col0 = t.oy0 * g.ow;
-    const bool threaded = gemm_threaded();
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      const float* bmat;
-      int64_t ldb;
-      if (g.pointwise() && t.nimg == 1) {
-        bmat = x + (t.img0 * g.c + gi * cg) * g.hw() + col0;
-        ldb = g.hw();
-      } else {
-        float* col = scratch(t_col, kk * cols);
-        im2col_tile(g, x, t, gi * cg, col);
-        bmat = col;
-        ldb = cols;
-      }
-      const GemmEpilogue ep{bias != nullptr ? bias + gi * kg : nullptr, act, alpha};
-      const bool fused = bias != nullptr || act != EpilogueAct::none;
-      if (t.nimg == 1) {
-        float* yg = y + (t.img0 * g.k + gi * kg) * ohw + col0;
-        sgemm_packed_a(kg, cols, kk, 1.f, packed + gi * pstride, false, bmat, ldb, 0.f, yg, ohw, threaded,
-                       fused ? &ep : nullptr);
-      } else {
-        float* tmp = scratch(t_tmp, kg * cols);
-        sgemm_packed_a(kg, cols, kk, 1.f, packed + gi * pstride, false, bmat, ldb, 0.f, tmp, cols, threaded,
-                       fused ? &ep : nullptr);
-        scatter_tile(g, tmp, g.k, t, gi * kg, kg, ohw, y, nullptr);
-      }
-    }
-  });
+  implicit_gemm_forward(g, x, packed, pstride, GemmEpilogue{bias, act, alpha}, y);
 }
 
 // y = act(y + bias[k]) over a whole NCHW output (the depthwise path, whose kernels take no epilogue).

@@ -102,6 +102,11 @@ struct ASource {
 
 }  // namespace
 
+namespace gemm_detail {
+const KernelSet& active_kernels() { return kernels(); }
+int64_t kc_block(const KernelSet& K, int64_t k) { return block_kc(K, k); }
+}  // namespace gemm_detail
+
 void apply_epilogue(const GemmEpilogue& ep, int64_t rows, int64_t cols, float* c, int64_t ldc) {
   for (int64_t i = 0; i < rows; ++i) {
     float* __restrict r = c + i * ldc;

@@ -30,6 +30,12 @@ struct KernelSet {
   PackB pack_b;
 };
 
+// The kernel set this process uses (ISA dispatch and IMCLS_GEMM_* overrides applied), and the
+// depth of the KC blocks it cuts a k-long product into (pre-packed A follows this blocking).
+// For drivers outside gemm.cc that pack their own operands (the implicit-GEMM convolution).
+const KernelSet& active_kernels();
+int64_t kc_block(const KernelSet& K, int64_t k);
+
 // nullptr when the path is not compiled for this target architecture.
 const KernelSet* baseline_kernels();
 const KernelSet* avx2_kernels();
