@@ -91,6 +91,12 @@ const cases: Case[] = [
   // Large batch of tiny maps (the late layers of a 28x28 ResNet at batch 128): many images per tile.
   { name: 'batch 20 of 2x2 maps', n: 20, c: 24, h: 2, w: 2, k: 40, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
   { name: 'batch 9 of 1x1 maps', n: 9, c: 16, h: 1, w: 1, k: 20, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
+  // Depth n*oh*ow = 624 spans several k-blocks of the weight-gradient GEMM (split over threads).
+  { name: 'batch 4 of 12x13, long weight-gradient depth', n: 4, c: 6, h: 12, w: 13, k: 7, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
+  // c*kh*kw = 4140 taps: more than one column block of the weight gradient, many k-blocks forward.
+  { name: 'very deep 3x3 on 2x2 maps', n: 2, c: 460, h: 2, w: 2, k: 3, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
+  // k = 150 output channels: more than one row block (MC) of the GEMMs.
+  { name: 'wide 3x3 (150 channels)', n: 2, c: 2, h: 3, w: 3, k: 150, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
   { name: 'batch 6 of 7x7 stride 2 asymmetric', n: 6, c: 10, h: 7, w: 7, k: 19, kh: 3, kw: 3, stride: [2, 2], pad: [1, 0, 0, 1] },
 ];
 

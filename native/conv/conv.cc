@@ -6,7 +6,8 @@
 // stored straight into y with the bias/activation epilogue. The other passes cut the output
 // columns (images x output pixels) into tiles, one per pool task: im2col of the tile into a
 // per-thread buffer, then a single-threaded GEMM. 1x1 stride-1 unpadded convolutions use the
-// image itself as the column matrix.
+// image itself as the column matrix. Backward-weight on small maps (ow <= 16) is an implicit
+// GEMM as well, with both operands gathered straight from dy and x.
 // Backward-data owns whole images per task (col2im of neighbouring row tiles overlaps);
 // backward-weight gives each worker its own partial dW, summed at the end. Depthwise
 // convolutions use direct kernels (conv_depthwise.cc).
@@ -433,6 +434,7 @@ void conv_backward_weight(const ConvGeom& g, const float* x, const float* dy, fl
     std::memset(dw, 0, sizeof(float) * wsize);
     return;
   }
+  if (implicit_gemm_backward_weight_suits(g)) return implicit_gemm_backward_weight(g, x, dy, dw);
   const Tiling tl = make_tiling(g);
   ThreadPool& pool = ThreadPool::instance();
   // Each worker sums its share of the tiles into its own copy of dW (thread 0 writes dw itself);

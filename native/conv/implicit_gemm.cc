@@ -204,6 +204,28 @@ void pad_input(const ConvGeom& g, const float* x, float* xp, int64_t hp, int64_t
   else planes(0, g.n * g.c);
 }
 
+// The zero-bordered view of x that pack_b_padded reads: x itself when unpadded, else a copy in
+// the calling thread's scratch. Its rows cover every tap of every output row.
+PaddedInput padded_input(const ConvGeom& g, const float* x, bool threaded) {
+  PaddedInput xp{nullptr, 0, 0};
+  xp.hp = std::max(g.h + g.pt + g.pb, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  xp.wp = std::max(g.w + g.pl + g.pr, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1);
+  if (g.pt == 0 && g.pb == 0 && g.pl == 0 && g.pr == 0 && xp.hp == g.h && xp.wp == g.w) {
+    xp.data = x;  // unpadded (1x1 stride 2 projections): x already is the bordered image
+    return xp;
+  }
+  const int64_t size = g.n * g.c * xp.hp * xp.wp;
+  static thread_local std::vector<float> t_padded;
+  if (static_cast<int64_t>(t_padded.size()) < size) {
+    t_padded.clear();
+    t_padded.shrink_to_fit();
+    t_padded.resize(static_cast<size_t>(size));
+  }
+  pad_input(g, x, t_padded.data(), xp.hp, xp.wp, threaded);
+  xp.data = t_padded.data();
+  return xp;
+}
+
 bool has_epilogue(const GemmEpilogue& ep) { return ep.row_bias != nullptr || ep.act != EpilogueAct::none; }
 
 GemmEpilogue shifted(const GemmEpilogue& ep, int64_t rows) {
@@ -242,26 +264,9 @@ void implicit_gemm_forward(const ConvGeom& g, const float* x, const float* packe
   const int64_t units = G * ncb * msplit;
   const bool epi = has_epilogue(ep);
 
-  // Small maps gather from a zero-bordered copy of x (see pack_b_padded). Its rows must cover
-  // every tap of every output row: hp >= (oh-1)*sh + (kh-1)*dh + 1, same for columns.
+  // Small maps gather from a zero-bordered copy of x (see pack_b_padded).
   PaddedInput xp{nullptr, 0, 0};
-  if (!g.pointwise() && g.ow <= 16 && NR <= 16) {
-    xp.hp = std::max(g.h + g.pt + g.pb, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1);
-    xp.wp = std::max(g.w + g.pl + g.pr, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1);
-    if (g.pt == 0 && g.pb == 0 && g.pl == 0 && g.pr == 0 && xp.hp == g.h && xp.wp == g.w) {
-      xp.data = x;  // unpadded (1x1 stride 2 projections): x already is the bordered image
-    } else {
-      const int64_t size = g.n * g.c * xp.hp * xp.wp;
-      static thread_local std::vector<float> t_padded;
-      if (static_cast<int64_t>(t_padded.size()) < size) {
-        t_padded.clear();
-        t_padded.shrink_to_fit();
-        t_padded.resize(static_cast<size_t>(size));
-      }
-      pad_input(g, x, t_padded.data(), xp.hp, xp.wp, threaded);
-      xp.data = t_padded.data();
-    }
-  }
+  if (!g.pointwise() && g.ow <= 16 && NR <= 16) xp = padded_input(g, x, threaded);
 
   auto unit = [&](int64_t u) {
     const int64_t gi = u / (ncb * msplit), jb = (u / msplit) % ncb, mb = u % msplit;
@@ -334,6 +339,148 @@ void implicit_gemm_forward(const ConvGeom& g, const float* x, const float* packe
     pool.run(static_cast<int>(units), [&](int u) { unit(u); });
   } else {
     for (int64_t u = 0; u < units; ++u) unit(u);
+  }
+}
+
+// ---- backward-weight ----------------------------------------------------------------------
+//
+// dW_g = dY_g * im2col(x)_g^T: M = kg output channels, N = kk = cg*kh*kw, depth = the n*oh*ow
+// columns. A panels (MR channels x depth) are read from dy image run by image run; B panels
+// (depth x NR taps) are gathered from the zero-bordered x: tap j of column J sits at
+// column_offset[J] + tap_offset[j].
+
+bool implicit_gemm_backward_weight_suits(const ConvGeom& g) {
+  const KernelSet& K = gemm_detail::active_kernels();
+  return !g.pointwise() && g.ow <= 16 && K.nr <= kMaxNR && K.mr <= 16;
+}
+
+namespace {
+
+// A block: rows [r0, r0 + mc) of dY_g (channel row_base + r), depth columns [J0, J0 + kc), as
+// MR-row panels (kc x MR each, rows past mc zero).
+void pack_a_dy(const ConvGeom& g, const float* dy, int64_t row_base, int64_t r0, int64_t mc, int64_t J0, int64_t kc,
+               int MR, float* out) {
+  const int64_t ohw = g.ohw();
+  for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+    const int64_t rows = std::min<int64_t>(MR, mc - i0);
+    float* o = out + i0 * kc;
+    for (int64_t p = 0; p < kc;) {
+      const int64_t J = J0 + p, img = J / ohw, pix = J % ohw, len = std::min(kc - p, ohw - pix);
+      for (int64_t i = 0; i < rows; ++i) {
+        const float* __restrict src = dy + (img * g.k + row_base + r0 + i0 + i) * ohw + pix;
+        float* __restrict d = o + p * MR + i;
+        for (int64_t t = 0; t < len; ++t) d[t * MR] = src[t];
+      }
+      for (int64_t i = rows; i < MR; ++i)
+        for (int64_t t = 0; t < len; ++t) o[(p + t) * MR + i] = 0.f;
+      p += len;
+    }
+  }
+}
+
+// B block: depth columns [J0, J0 + kc) x taps [j0, j0 + nc) of im2col(x)_g^T as NR-tap panels.
+void pack_b_taps(const ConvGeom& g, const PaddedInput& xp, int64_t c0, int64_t J0, int64_t kc, int64_t j0, int64_t nc,
+                 int NR, const int64_t* col_off, float* out) {
+  const int64_t khw = g.kh * g.kw, hwp = xp.hp * xp.wp;
+  int64_t tap[kMaxNR];
+  for (int64_t q = 0; q * NR < nc; ++q) {
+    const int cols = static_cast<int>(std::min<int64_t>(NR, nc - q * NR));
+    for (int l = 0; l < cols; ++l) {
+      const int64_t j = j0 + q * NR + l, ci = j / khw, ky = (j % khw) / g.kw, kx = j % g.kw;
+      tap[l] = (c0 + ci) * hwp + ky * g.dh * xp.wp + kx * g.dw;
+    }
+    float* o = out + q * kc * NR;
+    for (int64_t p = 0; p < kc; ++p, o += NR) {
+      const float* __restrict base = xp.data + col_off[p];
+      if (cols == 16) {
+#pragma GCC unroll 16
+        for (int l = 0; l < 16; ++l) o[l] = base[tap[l]];
+      } else {
+        for (int l = 0; l < cols; ++l) o[l] = base[tap[l]];
+        for (int l = cols; l < NR; ++l) o[l] = 0.f;
+      }
+    }
+  }
+}
+
+std::vector<float> g_bw_partials;  // per-worker partial dW (calling thread only)
+
+}  // namespace
+
+void implicit_gemm_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  const KernelSet& K = gemm_detail::active_kernels();
+  const int64_t MR = K.mr, NR = K.nr, MC = K.mc;
+  const int64_t kg = g.kg(), kk = g.kk(), cg = g.cg(), ohw = g.ohw(), G = g.groups, wsize = g.k * kk;
+  const int64_t NJ = g.n * ohw;
+  ThreadPool& pool = ThreadPool::instance();
+  const bool threaded = !ThreadPool::inside_task() && pool.size() > 1;
+  if (NJ == 0) {
+    std::memset(dw, 0, sizeof(float) * wsize);
+    return;
+  }
+  const PaddedInput xp = padded_input(g, x, threaded);
+  const int64_t hwp = xp.hp * xp.wp;
+  const int64_t KC = std::min<int64_t>(K.kc, 1024);  // col_off below holds one KC chunk
+  const int64_t NC = std::min<int64_t>(round_up(K.nc, NR), round_up(kk, NR));
+  // Depth split over the workers in whole KC chunks; worker 0 sums into dw itself.
+  const int64_t chunks = ceil_div(NJ, KC);
+  const int64_t workers = threaded ? std::min<int64_t>(pool.size(), chunks) : 1;
+  float* partials = nullptr;
+  if (workers > 1) {
+    if (static_cast<int64_t>(g_bw_partials.size()) < (workers - 1) * wsize) {
+      g_bw_partials.clear();
+      g_bw_partials.shrink_to_fit();
+      g_bw_partials.resize(static_cast<size_t>((workers - 1) * wsize));
+    }
+    partials = g_bw_partials.data();
+  }
+  auto work = [&](int64_t wk) {
+    float* acc = wk == 0 ? dw : partials + (wk - 1) * wsize;
+    const int64_t c_begin = chunks * wk / workers * KC, c_end = std::min(NJ, chunks * (wk + 1) / workers * KC);
+    if (c_begin >= c_end) {
+      std::memset(acc, 0, sizeof(float) * wsize);
+      return;
+    }
+    float* bbuf = tl_bblock.get(KC * NC);
+    float* abuf = tl_cblock.get(round_up(std::min(MC, round_up(kg, MR)), MR) * KC);
+    int64_t col_off[1024];
+    for (int64_t gi = 0; gi < G; ++gi) {
+      float* dwg = acc + gi * kg * kk;
+      for (int64_t jc = 0; jc < kk; jc += NC) {
+        const int64_t nc = std::min(NC, kk - jc);
+        for (int64_t pc = c_begin; pc < c_end; pc += KC) {
+          const int64_t kc = std::min(KC, c_end - pc);
+          for (int64_t p = 0; p < kc; ++p) {
+            const int64_t J = pc + p, img = J / ohw, pix = J % ohw;
+            col_off[p] = img * g.c * hwp + (pix / g.ow) * g.sh * xp.wp + (pix % g.ow) * g.sw;
+          }
+          pack_b_taps(g, xp, gi * cg, pc, kc, jc, nc, static_cast<int>(NR), col_off, bbuf);
+          const float beta = pc == c_begin ? 0.f : 1.f;
+          for (int64_t ic = 0; ic < kg; ic += MC) {
+            const int64_t mc = std::min(MC, kg - ic);
+            pack_a_dy(g, dy, gi * kg, ic, mc, pc, kc, static_cast<int>(MR), abuf);
+            for (int64_t jr = 0; jr < nc; jr += NR) {
+              const int64_t nr = std::min(NR, nc - jr);
+              for (int64_t ir = 0; ir < mc; ir += MR) {
+                K.kernel(kc, abuf + ir * kc, bbuf + jr * kc, dwg + (ic + ir) * kk + jc + jr, kk, 1.f, beta,
+                         std::min(MR, mc - ir), nr);
+              }
+            }
+          }
+        }
+      }
+    }
+  };
+  if (workers > 1) {
+    pool.run(static_cast<int>(workers), [&](int wk) { work(wk); });
+    parallel_for(wsize, 1 << 14, [&](int64_t b, int64_t e) {
+      for (int64_t p = 1; p < workers; ++p) {
+        const float* src = partials + (p - 1) * wsize;
+        for (int64_t i = b; i < e; ++i) dw[i] += src[i];
+      }
+    });
+  } else {
+    work(0);
   }
 }
 

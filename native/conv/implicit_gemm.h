@@ -19,4 +19,11 @@ namespace imcls {
 void implicit_gemm_forward(const ConvGeom& g, const float* x, const float* packed, int64_t pstride,
                            const GemmEpilogue& ep, float* y);
 
+// dw[k, c/groups, kh, kw] = sum over images and output pixels of dy x im2col(x)^T, for small
+// feature maps (implicit_gemm_backward_weight_suits): both GEMM operands are packed straight from
+// dy and a zero-bordered copy of x; the column depth is split over the pool, each thread summing
+// into its own copy of dw. Overwrites dw.
+bool implicit_gemm_backward_weight_suits(const ConvGeom& g);
+void implicit_gemm_backward_weight(const ConvGeom& g, const float* x, const float* dy, float* dw);
+
 }  // namespace imcls
