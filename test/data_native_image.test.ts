@@ -7,6 +7,8 @@ import { makeImage, type Image } from '../src/data/image.js';
 import { augment, normalizeInto, normalizeTables, trainTransform, evalTransform, DEFAULT_PREPROCESS } from '../src/data/transforms.js';
 import { nativeImageKernels, setNativeImageKernelsDisabled } from '../src/data/native_image.js';
 import { Rng } from '../src/data/rng.js';
+import { rotate } from '../src/data/rotate.js';
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, colorJitter } from '../src/data/color_jitter.js';
 import { expectNative } from './helpers/backends.js';
 
 function noise(w: number, h: number, c: number, seed: number): Image {
@@ -92,4 +94,38 @@ test('native resize rejects a box outside the image with a RangeError, not a cra
   const wt = new Float32Array([0.5, 0.5]);
   assert.throws(() => k.imageResize(src, 10, 10, 3, 0, 0, 10, 10, 1, 1, idx, wt, 2, idx, wt, 2, new Uint8Array(3)), RangeError);
   assert.throws(() => k.imageResize(src, 10, 10, 3, 5, 0, 10, 10, 1, 1, idx, wt, 2, idx, wt, 2, new Uint8Array(3)), RangeError);
+});
+
+test('native rotation equals the TypeScript rotation for integer and fractional angles', { skip: nativeImageKernels() === null }, () => {
+  for (const c of [1, 3]) {
+    const img = noise(53, 31, c, 40 + c);
+    for (const angle of [-10, -7, -1, 0, 3, 10, 33.3, 90, -135]) {
+      const want = withReference(() => rotate(img, angle));
+      assert.deepEqual(rotate(img, angle), want, `c=${c} angle ${angle}`);
+    }
+  }
+});
+
+test('native colour-jitter operations equal the TypeScript ones', { skip: nativeImageKernels() === null }, () => {
+  // Every 8-bit grey level, saturated primaries and ties between channels, plus noise.
+  const img = noise(64, 40, 3, 77);
+  for (let v = 0; v < 256; v++) img.data.set([v, v, v], 3 * v);
+  img.data.set([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0, 0, 255, 255, 255, 0, 255, 10, 10, 200, 200, 10, 10], 3 * 256);
+  const gray1 = noise(20, 20, 1, 78);
+  const ops: Array<[string, (i: Image) => Image]> = [];
+  for (const f of [0, 0.37, 0.6, 1, 1.4, 2]) {
+    ops.push([`brightness ${f}`, (i) => adjustBrightness(i, f)], [`contrast ${f}`, (i) => adjustContrast(i, f)], [`saturation ${f}`, (i) => adjustSaturation(i, f)]);
+  }
+  for (const s of [-0.5, -0.1, -0.013, 0, 0.05, 0.25, 0.5]) ops.push([`hue ${s}`, (i) => adjustHue(i, s)]);
+  for (const [name, op] of ops) {
+    for (const im of [img, gray1]) {
+      const want = withReference(() => op(im));
+      assert.deepEqual(op(im), want, `${name} c=${im.channels}`);
+    }
+  }
+  const spec = { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 };
+  for (let s = 0; s < 8; s++) {
+    const want = withReference(() => colorJitter(img, spec, new Rng(5, s)));
+    assert.deepEqual(colorJitter(img, spec, new Rng(5, s)), want, `colorJitter draw ${s}`);
+  }
 });

@@ -13,21 +13,12 @@
 #include <vector>
 
 #include "args.h"
+#include "image/image_args.h"
 #include "registry.h"
 
 namespace imcls {
 
 namespace {
-
-uint8_t* u8(const Napi::CallbackInfo& info, size_t i, size_t need) {
-  if (i >= info.Length() || !info[i].IsTypedArray() ||
-      info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a Uint8Array");
-  }
-  auto a = info[i].As<Napi::Uint8Array>();
-  if (a.ElementLength() < need) throw Napi::RangeError::New(info.Env(), "argument " + std::to_string(i) + " is too small");
-  return a.Data();
-}
 
 template <typename T>
 T* typed(const Napi::CallbackInfo& info, size_t i, size_t need) {
@@ -67,12 +58,12 @@ Napi::Value ImageResize(const Napi::CallbackInfo& info) {
       by + bh > sh || tx <= 0 || ty <= 0) {
     throw Napi::RangeError::New(info.Env(), "imageResize: inconsistent geometry");
   }
-  const uint8_t* src = u8(info, 0, static_cast<size_t>(sw * sh * c));
+  const uint8_t* src = u8_arg(info, 0, static_cast<size_t>(sw * sh * c));
   const int32_t* xi = typed<int32_t>(info, 10, static_cast<size_t>(ow * tx));
   const float* xw = typed<float>(info, 11, static_cast<size_t>(ow * tx));
   const int32_t* yi = typed<int32_t>(info, 13, static_cast<size_t>(oh * ty));
   const float* yw = typed<float>(info, 14, static_cast<size_t>(oh * ty));
-  uint8_t* out = u8(info, 16, static_cast<size_t>(ow * oh * c));
+  uint8_t* out = u8_arg(info, 16, static_cast<size_t>(ow * oh * c));
   for (int64_t i = 0; i < ow * tx; i++)
     if (xi[i] < 0 || xi[i] >= bw) throw Napi::RangeError::New(info.Env(), "imageResize: x index outside the box");
   for (int64_t i = 0; i < oh * ty; i++)
@@ -145,7 +136,7 @@ Napi::Value ImageNormalize(const Napi::CallbackInfo& info) {
   const int64_t offset = int_arg(info, 6);
   const bool flip = bool_arg(info, 7);
   if (w <= 0 || h <= 0 || c <= 0 || offset < 0) throw Napi::RangeError::New(info.Env(), "imageNormalize: inconsistent geometry");
-  const uint8_t* src = u8(info, 0, static_cast<size_t>(w * h * c));
+  const uint8_t* src = u8_arg(info, 0, static_cast<size_t>(w * h * c));
   const float* tables = typed<float>(info, 4, static_cast<size_t>(c * 256));
   float* out = typed<float>(info, 5, static_cast<size_t>(offset + w * h * c));
   const int64_t plane = w * h;

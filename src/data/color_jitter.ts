@@ -2,6 +2,7 @@
 // so this is an option, off by default): brightness, contrast, saturation factors drawn from
 // [max(0, 1-v), 1+v], hue shift from [-h, h] (h <= 0.5), applied in a random order.
 import type { Image } from './image.js';
+import { nativeImageKernels } from './native_image.js';
 import type { Rng } from './rng.js';
 
 export interface ColorJitterSpec {
@@ -19,6 +20,11 @@ function gray(r: number, g: number, b: number): number {
 
 export function adjustBrightness(img: Image, f: number): Image {
   const out = new Uint8Array(img.data.length);
+  const native = nativeImageKernels();
+  if (native !== null) {
+    native.imageAdjustBrightness(img.data, out, f);
+    return { ...img, data: out };
+  }
   for (let i = 0; i < out.length; i++) out[i] = clamp255(img.data[i]! * f);
   return { ...img, data: out };
 }
@@ -26,6 +32,12 @@ export function adjustBrightness(img: Image, f: number): Image {
 export function adjustContrast(img: Image, f: number): Image {
   const c = img.channels;
   const n = img.width * img.height;
+  const native = nativeImageKernels();
+  if (native !== null) {
+    const out = new Uint8Array(img.data.length);
+    native.imageAdjustContrast(img.data, out, n, c, f);
+    return { ...img, data: out };
+  }
   let mean = 0;
   for (let i = 0; i < n; i++) mean += c === 3 ? gray(img.data[3 * i]!, img.data[3 * i + 1]!, img.data[3 * i + 2]!) : img.data[i]!;
   mean = n > 0 ? mean / n : 0;
@@ -37,6 +49,11 @@ export function adjustContrast(img: Image, f: number): Image {
 export function adjustSaturation(img: Image, f: number): Image {
   if (img.channels !== 3) return img;
   const out = new Uint8Array(img.data.length);
+  const native = nativeImageKernels();
+  if (native !== null) {
+    native.imageAdjustSaturation(img.data, out, img.width * img.height, f);
+    return { ...img, data: out };
+  }
   for (let i = 0; i < out.length; i += 3) {
     const g = gray(img.data[i]!, img.data[i + 1]!, img.data[i + 2]!);
     for (let k = 0; k < 3; k++) out[i + k] = clamp255(f * img.data[i + k]! + (1 - f) * g);
@@ -48,6 +65,11 @@ export function adjustSaturation(img: Image, f: number): Image {
 export function adjustHue(img: Image, shift: number): Image {
   if (img.channels !== 3) return img;
   const out = new Uint8Array(img.data.length);
+  const native = nativeImageKernels();
+  if (native !== null) {
+    native.imageAdjustHue(img.data, out, img.width * img.height, shift);
+    return { ...img, data: out };
+  }
   for (let i = 0; i < out.length; i += 3) {
     const r = img.data[i]! / 255;
     const g = img.data[i + 1]! / 255;

@@ -15,6 +15,11 @@ export interface NativeImageKernels {
    * (w = 0: the whole image), or null when sharp must decode instead.
    */
   decodeJpegRegion?: (buf: Uint8Array, x: number, y: number, w: number, h: number, maxPixels: number) => Uint8Array | null;
+  imageRotate(src: Uint8Array, out: Uint8Array, w: number, h: number, c: number, alpha: number, beta: number, m02: number, m12: number): void;
+  imageAdjustBrightness(src: Uint8Array, out: Uint8Array, f: number): void;
+  imageAdjustContrast(src: Uint8Array, out: Uint8Array, pixels: number, channels: number, f: number): void;
+  imageAdjustSaturation(src: Uint8Array, out: Uint8Array, pixels: number, f: number): void;
+  imageAdjustHue(src: Uint8Array, out: Uint8Array, pixels: number, shift: number): void;
   imageNormalize(src: Uint8Array, w: number, h: number, c: number, tables: Float32Array, out: Float32Array, offset: number, flip: boolean): void;
 }
 

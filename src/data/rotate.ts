@@ -2,6 +2,7 @@
 // bilinear sampling and a black (constant 0) border. Angles are degrees, counter-clockwise on
 // screen (y axis down), as OpenCV.
 import type { Image } from './image.js';
+import { nativeImageKernels } from './native_image.js';
 
 export function rotate(img: Image, angleDeg: number): Image {
   const { width: w, height: h, channels: c } = img;
@@ -16,6 +17,11 @@ export function rotate(img: Image, angleDeg: number): Image {
   const m12 = beta * cx + (1 - alpha) * cy;
   const out = new Uint8Array(w * h * c);
   const src = img.data;
+  const native = nativeImageKernels();
+  if (native !== null) {
+    native.imageRotate(src, out, w, h, c, alpha, beta, m02, m12);
+    return { data: out, width: w, height: h, channels: c };
+  }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const dx = x - m02;
