@@ -60,18 +60,6 @@ function topoOrder(root: Tensor): Tensor[] {
   return order; // inputs before outputs
 }
 
-/**
- * How many inputs that need a gradient receive the gradient object gi from one backward call.
- * A gradient object may come back for several inputs (pass-through): it is handed over (owned,
- * so accumulable in place and freeable) only when it goes to exactly one input. A loop rather
- * than a Map per node: nodes have a handful of inputs, and this runs for every node every step.
- */
-function useCount(inGrads: readonly (Tensor | null)[], inputs: readonly Tensor[], gi: Tensor): number {
-  let c = 0;
-  for (let j = 0; j < inGrads.length; j++) if (inGrads[j] === gi && inputs[j]!.requiresGrad) c++;
-  return c;
-}
-
 export function runBackward(root: Tensor, grad?: Tensor): void {
   if (!root.requiresGrad) throw new Error('backward(): this tensor does not require gradients (no input on its path requires them)');
   if (root.gradNode !== null && root.gradNode.backward === null) throw new Error('backward(): the graph was already consumed by an earlier backward()');
@@ -79,29 +67,46 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
   if (grad !== undefined && grad.size !== root.size) throw new RangeError('backward(): gradient size differs from the output');
   const be = getBackend();
   const order = topoOrder(root);
-  // Gradients waiting to be consumed; `owned` marks those whose buffer nobody else holds,
-  // which may therefore be accumulated into in place and freed once consumed.
+  // Gradients waiting to be consumed, one per tensor. A gradient buffer may wait in several
+  // slots at once (add hands the same one to both inputs), so buffers made during this backward
+  // are reference-counted by the slots holding them: one held once may be accumulated into in
+  // place, and one held by nobody goes back to the pool at once. Buffers not counted (a caller's
+  // explicit output gradient) are never written or freed.
   const grads = new Map<Tensor, Tensor>();
-  const owned = new Set<Tensor>();
-  grads.set(root, grad ?? ones(root.shape));
-  if (grad === undefined) owned.add(grads.get(root)!);
+  const holders = new Map<Tensor, number>();
+  const release = (g: Tensor): void => {
+    const r = holders.get(g);
+    if (r === undefined) return;
+    if (r <= 1) {
+      holders.delete(g);
+      g.free();
+    } else {
+      holders.set(g, r - 1);
+    }
+  };
+  const rootGrad = grad ?? ones(root.shape);
+  grads.set(root, rootGrad);
+  if (grad === undefined) holders.set(rootGrad, 1);
 
-  const accumulate = (t: Tensor, g: Tensor, gIsFresh: boolean): void => {
+  // Adds g, whose holder count already includes this slot, to t's pending gradient.
+  const accumulate = (t: Tensor, g: Tensor): void => {
     const prev = grads.get(t);
     if (prev === undefined) {
       grads.set(t, g);
-      if (gIsFresh) owned.add(g);
-      return;
-    }
-    if (owned.has(prev)) {
+    } else if (holders.get(prev) === 1) {
       be.axpby(1, g.values, 1, prev.values);
-      if (gIsFresh) g.free();
+      release(g);
+    } else if (holders.get(g) === 1) {
+      be.axpby(1, prev.values, 1, g.values);
+      grads.set(t, g);
+      release(prev);
     } else {
       const sum = prev.clone();
       be.axpby(1, g.values, 1, sum.values);
+      holders.set(sum, 1);
       grads.set(t, sum);
-      owned.add(sum);
-      if (gIsFresh) g.free();
+      release(prev);
+      release(g);
     }
   };
 
@@ -112,13 +117,16 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
     if (g === undefined) continue;
     const node = t.gradNode;
     if (node === null) {
-      // A leaf: accumulate into .grad.
-      if (t.grad === null) {
-        t.grad = owned.has(g) ? g : g.clone();
-        owned.delete(g);
-      } else {
+      // A leaf: accumulate into .grad (handing the buffer over when nothing else holds it).
+      if (t.grad !== null) {
         be.axpby(1, g.values, 1, t.grad.values);
-        if (owned.delete(g)) g.free();
+        release(g);
+      } else if (holders.get(g) === 1) {
+        holders.delete(g);
+        t.grad = g;
+      } else {
+        t.grad = g.clone();
+        release(g);
       }
       continue;
     }
@@ -126,21 +134,36 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
     if (fn === null) throw new Error('backward(): the graph was already consumed by an earlier backward()');
     node.backward = null;
     const inGrads = fn(g);
-    if (inGrads.length !== node.inputs.length) throw new Error(`backward of ${node.op} returned ${inGrads.length} gradients for ${node.inputs.length} inputs`);
+    const inputs = node.inputs;
+    if (inGrads.length !== inputs.length) throw new Error(`backward of ${node.op} returned ${inGrads.length} gradients for ${inputs.length} inputs`);
+    // Count the slots each returned buffer is about to fill before any is accumulated into, so
+    // a buffer bound for two inputs is never modified in place. Fresh buffers start at zero
+    // holders; g itself (passed through) keeps its current count.
     for (let j = 0; j < inGrads.length; j++) {
       const gi = inGrads[j];
-      const input = node.inputs[j]!;
       if (!gi) continue;
-      if (!input.requiresGrad) {
-        if (gi !== g && useCount(inGrads, node.inputs, gi) === 0) gi.free();
-        continue;
+      const input = inputs[j]!;
+      if (input.requiresGrad && gi.size !== input.size) throw new Error(`backward of ${node.op}: gradient for input ${j} has ${gi.size} elements, input has ${input.size}`);
+      const r = holders.get(gi);
+      if (gi === g) {
+        if (r !== undefined && input.requiresGrad) holders.set(gi, r + 1);
+      } else {
+        holders.set(gi, (r ?? 0) + (input.requiresGrad ? 1 : 0));
       }
-      if (gi.size !== input.size) throw new Error(`backward of ${node.op}: gradient for input ${j} has ${gi.size} elements, input has ${input.size}`);
-      const transferable = useCount(inGrads, node.inputs, gi) === 1 && (gi !== g || owned.has(g));
-      if (gi === g) owned.delete(g);
-      accumulate(input, gi, transferable);
     }
-    if (useCount(inGrads, node.inputs, g) === 0 && owned.delete(g)) g.free();
+    release(g); // t's slot no longer holds it
+    for (let j = 0; j < inGrads.length; j++) {
+      const gi = inGrads[j];
+      if (gi && inputs[j]!.requiresGrad) accumulate(inputs[j]!, gi);
+    }
+    // Fresh gradients for inputs that need none.
+    for (let j = 0; j < inGrads.length; j++) {
+      const gi = inGrads[j];
+      if (gi && gi !== g && holders.get(gi) === 0) {
+        holders.delete(gi);
+        gi.free();
+      }
+    }
     // The output's buffer is no longer needed by anyone on the tape.
     if (t !== root && !t.kept) t.free();
     // Drop the inputs (so the graph can be collected) but remember the node was consumed: a
