@@ -35,6 +35,7 @@ export class Tensor {
   gradNode: GradNode | null = null;
   /** Protects an intermediate from being freed when backward() consumes the graph. */
   kept = false;
+  private _version = 0;
 
   constructor(data: Float32Array | Int32Array, shape: Shape) {
     assertShape(shape);
@@ -58,10 +59,29 @@ export class Tensor {
     return this.buf === null;
   }
 
+  /**
+   * Changes whenever the contents may have changed: every hand-out of the writable storage
+   * (`values`, hence `assign`, optimizer steps, running-statistics updates, a user's direct
+   * writes) advances it. Caches derived from a tensor's contents (folded and packed inference
+   * weights) compare it; they read through peekValues(), which does not advance it.
+   */
+  get version(): number {
+    return this._version;
+  }
+
   /** The float32 storage itself (no copy). Kernels and ops use this; user code prefers data(). */
   get values(): Float32Array {
     const b = this.buf;
     if (b === null) throw new Error('tensor was freed (backward() frees intermediates; call .keep() on a tensor before backward() to read it afterwards)');
+    if (!(b instanceof Float32Array)) throw new TypeError(`expected a float32 tensor, got ${this.dtype}`);
+    this._version++;
+    return b;
+  }
+
+  /** The float32 storage for reading only: unlike `values` it leaves the version alone. Never write through it. */
+  peekValues(): Float32Array {
+    const b = this.buf;
+    if (b === null) throw new Error('tensor was freed');
     if (!(b instanceof Float32Array)) throw new TypeError(`expected a float32 tensor, got ${this.dtype}`);
     return b;
   }
