@@ -84,6 +84,13 @@ export interface PackedConvWeights {
   readonly data: Float32Array;
 }
 
+/**
+ * Piecewise-linear activations fused into training kernels. For each, the derivative at x is
+ * readable from the output (x > 0 ⇔ act(x) > 0; relu6 also x < 6 ⇔ act(x) < 6; leaky_relu needs
+ * slope alpha >= 0), so a fused backward needs only the output, never the pre-activation.
+ */
+export type RectifierActivation = ConvActivation;
+
 export interface Backend {
   readonly name: 'reference' | 'native';
 
@@ -131,6 +138,23 @@ export interface Backend {
     n: number, c: number, hw: number, x: Float32Array, dy: Float32Array, gamma: Float32Array,
     saveMean: Float32Array, saveInvStd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
   ): void;
+  /**
+   * batchNormTrainForward followed by y = act(y) in the same pass (alpha: leaky_relu slope).
+   * Same statistics and rounding as the unfused pair.
+   */
+  batchNormActTrainForward(
+    n: number, c: number, hw: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number,
+    act: RectifierActivation, alpha: number, y: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, batchVar: Float32Array,
+  ): void;
+  /**
+   * Backward of batchNormActTrainForward: dy is taken through the activation (its mask read from
+   * the fused output y) and then through batch norm. dx, dgamma, dbeta overwritten.
+   */
+  batchNormActBackward(
+    n: number, c: number, hw: number, x: Float32Array, y: Float32Array, dy: Float32Array, gamma: Float32Array,
+    saveMean: Float32Array, saveInvStd: Float32Array, act: RectifierActivation, alpha: number,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  ): void;
   /** Inference: y = act(x * scale[c] + shift[c]) over [n, c, hw] (scale/shift folded from BN statistics). */
   channelAffine(n: number, c: number, hw: number, x: Float32Array, scale: Float32Array, shift: Float32Array, act: FusedActivation, y: Float32Array): void;
 
@@ -141,6 +165,8 @@ export interface Backend {
 
   /** out = a op b with numpy broadcasting; shapes are given with equal rank (padded with leading 1s). */
   binary(op: BinaryOp, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], out: Float32Array, outShape: readonly number[]): void;
+  /** out = act(a + b) over equal-length buffers (a residual join); its backward is unaryBackward on out. */
+  addAct(a: Float32Array, b: Float32Array, act: RectifierActivation, alpha: number, out: Float32Array): void;
   /** y = a * x + b * y elementwise (scalars a, b); used for gradient accumulation and scaling. */
   axpby(a: number, x: Float32Array, b: number, y: Float32Array): void;
   fill(y: Float32Array, value: number): void;

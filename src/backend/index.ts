@@ -6,7 +6,7 @@ import { NativeBackend } from './native/native_backend.js';
 import { ReferenceBackend } from './reference/reference_backend.js';
 
 export type {
-  Backend, Conv2dGeometry, Pool2dGeometry, UnaryOp, BinaryOp, FusedActivation, ConvActivation, PackedConvWeights,
+  Backend, Conv2dGeometry, Pool2dGeometry, UnaryOp, BinaryOp, FusedActivation, ConvActivation, PackedConvWeights, RectifierActivation,
 } from './backend.js';
 
 let active: Backend | undefined;

@@ -6,7 +6,7 @@
 //  * vd: the downsampling shortcut is avgpool 2×2 s2 (ceil) → 1×1 conv s1 → BN, except in the first stage.
 import { AvgPool2d, GlobalAvgPool2d, MaxPool2d, Module } from '../nn/index.js';
 import type { Linear } from '../nn/index.js';
-import { add, relu } from '../tensor/ops/index.js';
+import { addAct } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConvBN, bnNames, fcHead } from './layers.js';
 import { registerModel } from './registry.js';
@@ -74,7 +74,7 @@ class ResidualBlock extends Module {
     let y = x;
     for (const c of this.convs) y = c.forward(y);
     const s = this.shortcut === null ? x : this.shortcut.forward(x);
-    return relu(add(s, y));
+    return addAct(s, y, 'relu');
   }
 }
 

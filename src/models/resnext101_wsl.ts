@@ -4,7 +4,7 @@
 // the grouped 3×3 (conv2). Fix_… is the same network evaluated at 320.
 import { GlobalAvgPool2d, MaxPool2d, Module } from '../nn/index.js';
 import type { Linear } from '../nn/index.js';
-import { add, relu } from '../tensor/ops/index.js';
+import { addAct } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConvBN, fcHead } from './layers.js';
 import type { BnNames } from './layers.js';
@@ -47,7 +47,7 @@ class WslBottleneck extends Module {
     let y = x;
     for (const c of this.convs) y = c.forward(y);
     const s = this.downsample === null ? x : this.downsample.forward(x);
-    return relu(add(s, y));
+    return addAct(s, y, 'relu');
   }
 }
 

@@ -3,7 +3,7 @@
 // fc{n}_{i}_exc) → add shortcut (conv{n}_{i}_prj when needed) → relu. BN names `{conv}_bn_*`.
 // Head: global avgpool → dropout (0.5 for SE_ResNeXt, 0.2 for SENet154_vd, none for the 50/101 vd) → fc6.
 import { AvgPool2d, Dropout, GlobalAvgPool2d, Linear, MaxPool2d, Module, fcUniform } from '../nn/index.js';
-import { add, mul, relu, reshape, sigmoid } from '../tensor/ops/index.js';
+import { addAct, mul, relu, reshape, sigmoid } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConvBN, bnNames, fcHead, initializer } from './layers.js';
 import { registerModel } from './registry.js';
@@ -93,7 +93,7 @@ class SEBottleneck extends Module {
   forward(x: Tensor): Tensor {
     const y = this.se.forward(this.x3.forward(this.x2.forward(this.x1.forward(x))));
     const s = this.shortcut === null ? x : this.shortcut.forward(x);
-    return relu(add(s, y));
+    return addAct(s, y, 'relu');
   }
 }
 

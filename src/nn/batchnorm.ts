@@ -10,7 +10,7 @@
 import { getBackend } from '../backend/index.js';
 import type { FusedActivation } from '../backend/backend.js';
 import { needsGrad } from '../tensor/autograd.js';
-import { batchNorm, relu, relu6, swish } from '../tensor/ops/index.js';
+import { batchNorm, batchNormAct, relu, relu6, swish } from '../tensor/ops/index.js';
 import { empty, Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -58,6 +58,15 @@ export class BatchNorm2d extends Module {
       throw new RangeError(`BatchNorm2d ${this.scale.name}: expected input [N, ${this.channels}, ...], got [${x.shape.join(', ')}]`);
     }
     if (!this.training && !needsGrad(x, this.scale, this.offset)) return this.inferenceForward(x);
+    if (this.training && this.act !== 'swish') {
+      // One fused kernel: the normalised pre-activation is neither written nor kept for backward.
+      return batchNormAct(x, this.scale, this.offset, this.runningMean, this.runningVar, {
+        training: true,
+        momentum: this.momentum,
+        eps: this.eps,
+        act: this.act ?? 'none',
+      });
+    }
     const y = batchNorm(x, this.scale, this.offset, this.runningMean, this.runningVar, {
       training: this.training,
       momentum: this.momentum,
@@ -79,10 +88,10 @@ export class BatchNorm2d extends Module {
     this.foldShift ??= new Float32Array(c);
     const s = this.foldScale;
     const t = this.foldShift;
-    const gamma = this.scale.values;
-    const beta = this.offset.values;
-    const mean = this.runningMean.values;
-    const variance = this.runningVar.values;
+    const gamma = this.scale.peekValues();
+    const beta = this.offset.peekValues();
+    const mean = this.runningMean.peekValues();
+    const variance = this.runningVar.peekValues();
     for (let i = 0; i < c; i++) {
       // Folded in float64, rounded once.
       const k = gamma[i]! / Math.sqrt(variance[i]! + this.eps);

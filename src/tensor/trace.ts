@@ -17,6 +17,11 @@ export function traceOp(op: string, inputs: readonly Tensor[], output: Tensor, a
   if (active !== null) active.record(op, inputs, output, attrs);
 }
 
+/** Whether a tracer is recording (fused ops then run as their parts, which the tracer knows). */
+export function isTracing(): boolean {
+  return active !== null;
+}
+
 /** Runs fn with `tracer` receiving every op (restored afterwards, even on throw). */
 export function withTracer<T>(tracer: OpTracer, fn: () => T): T {
   const prev = active;

@@ -62,6 +62,16 @@ export class NativeBackend extends ReferenceBackend implements Backend {
     if (bnB) {
       this.batchNormBackward = (n, c, hw, x, dy, gamma, sm, si, dx, dg, db) => { bnB(n, c, hw, x, dy, gamma, sm, si, dx, dg, db); };
     }
+    const bnaF = a['batchNormActTrainForward'];
+    if (bnaF) {
+      this.batchNormActTrainForward = (n, c, hw, x, gamma, beta, eps, act, alpha, y, sm, si, bv) => { bnaF(n, c, hw, x, gamma, beta, eps, act, alpha, y, sm, si, bv); };
+    }
+    const bnaB = a['batchNormActBackward'];
+    if (bnaB) {
+      this.batchNormActBackward = (n, c, hw, x, y, dy, gamma, sm, si, act, alpha, dx, dg, db) => { bnaB(n, c, hw, x, y, dy, gamma, sm, si, act, alpha, dx, dg, db); };
+    }
+    const addAct = a['addAct'];
+    if (addAct) this.addAct = (av, bv, act, alpha, out) => { addAct(av, bv, act, alpha, out); };
     const aff = a['channelAffine'];
     if (aff) this.channelAffine = (n, c, hw, x, scale, shift, act, y) => { aff(n, c, hw, x, scale, shift, act, y); };
     const un = a['unary'];

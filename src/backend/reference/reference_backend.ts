@@ -2,9 +2,10 @@
 // the native kernels are tested against, and the fallback when the addon is unavailable.
 // Each family lives in its own file; this class only binds them to the Backend interface.
 import type {
-  Backend, BinaryOp, Conv2dGeometry, ConvActivation, FusedActivation, PackedConvWeights, Pool2dGeometry, UnaryOp,
+  Backend, BinaryOp, Conv2dGeometry, ConvActivation, FusedActivation, PackedConvWeights, Pool2dGeometry, RectifierActivation, UnaryOp,
 } from '../backend.js';
 import { batchNormBackwardRef, batchNormTrainForwardRef, channelAffineRef } from './batchnorm.js';
+import { addActRef, batchNormActBackwardRef, batchNormActTrainForwardRef } from './batchnorm_act.js';
 import {
   conv2dBackwardDataRef, conv2dBackwardWeightRef, conv2dForwardPackedRef, conv2dForwardRef, conv2dPackWeightsRef,
 } from './conv.js';
@@ -62,6 +63,14 @@ export class ReferenceBackend implements Backend {
     saveMean: Float32Array, saveInvStd: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void {
     batchNormBackwardRef(n, c, hw, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta);
   }
+  batchNormActTrainForward(n: number, c: number, hw: number, x: Float32Array, gamma: Float32Array, beta: Float32Array, eps: number,
+    act: RectifierActivation, alpha: number, y: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, batchVar: Float32Array): void {
+    batchNormActTrainForwardRef(n, c, hw, x, gamma, beta, eps, act, alpha, y, saveMean, saveInvStd, batchVar);
+  }
+  batchNormActBackward(n: number, c: number, hw: number, x: Float32Array, y: Float32Array, dy: Float32Array, gamma: Float32Array,
+    saveMean: Float32Array, saveInvStd: Float32Array, act: RectifierActivation, alpha: number, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array): void {
+    batchNormActBackwardRef(n, c, hw, x, y, dy, gamma, saveMean, saveInvStd, act, alpha, dx, dgamma, dbeta);
+  }
   channelAffine(n: number, c: number, hw: number, x: Float32Array, scale: Float32Array, shift: Float32Array, act: FusedActivation, y: Float32Array): void {
     channelAffineRef(n, c, hw, x, scale, shift, act, y);
   }
@@ -74,6 +83,10 @@ export class ReferenceBackend implements Backend {
   }
   binary(op: BinaryOp, a: Float32Array, aShape: readonly number[], b: Float32Array, bShape: readonly number[], out: Float32Array, outShape: readonly number[]): void {
     binaryRef(op, a, aShape, b, bShape, out, outShape);
+  }
+
+  addAct(a: Float32Array, b: Float32Array, act: RectifierActivation, alpha: number, out: Float32Array): void {
+    addActRef(a, b, act, alpha, out);
   }
 
   axpby(a: number, x: Float32Array, b: number, y: Float32Array): void {

@@ -1,10 +1,10 @@
 // Elementwise arithmetic with numpy broadcasting, scalar forms and the unary math functions.
 // Broadcast inputs get their gradient summed back to their own shape (sumTo).
-import type { BinaryOp, UnaryOp } from '../../backend/backend.js';
+import type { BinaryOp, RectifierActivation, UnaryOp } from '../../backend/backend.js';
 import { getBackend } from '../../backend/index.js';
 import { needsGrad, record } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
-import { traceOp } from '../trace.js';
+import { isTracing, traceOp } from '../trace.js';
 import { assertFloat, broadcastShapes, emptyLike, padShape, sumTo } from './util.js';
 
 /** out = a op b (broadcast); a kernel call, no tape. */
@@ -37,6 +37,34 @@ export function add(a: Tensor, b: Tensor): Tensor {
     a.requiresGrad ? sumTo(gy, a.shape) : null,
     b.requiresGrad ? sumTo(gy, b.shape) : null,
   ]);
+}
+
+/**
+ * act(a + b) for equal shapes: a residual join in one pass. The sum is never stored; backward
+ * reads the activation's mask from the output and hands the same gradient to both inputs.
+ * Broadcasting shapes (and tracing, which records the parts) run add then the activation.
+ */
+export function addAct(a: Tensor, b: Tensor, act: RectifierActivation = 'relu', alpha = 0.02): Tensor {
+  if (act === 'none') return add(a, b);
+  if (act === 'leaky_relu' && !(alpha >= 0)) throw new RangeError(`addAct: leaky_relu slope must be >= 0, got ${alpha}`);
+  const slope = act === 'leaky_relu' ? alpha : 0;
+  if (isTracing() || a.ndim !== b.ndim || !a.shape.every((d, i) => d === b.shape[i])) {
+    const s = add(a, b);
+    const out = unaryOp(act, s, slope);
+    if (!s.requiresGrad) s.free(); // off the tape: nothing else can reach it
+    return out;
+  }
+  assertFloat(a, 'addAct');
+  assertFloat(b, 'addAct');
+  const be = getBackend();
+  const out = emptyLike(a.shape);
+  be.addAct(a.values, b.values, act, slope, out.values);
+  if (!needsGrad(a, b)) return out;
+  return record(out, `add_${act}`, [a, b], (gy) => {
+    const g = emptyLike(a.shape);
+    be.unaryBackward(act, out.values, out.values, gy.values, g.values, slope);
+    return [a.requiresGrad ? g : null, b.requiresGrad ? g : null];
+  });
 }
 
 export function sub(a: Tensor, b: Tensor): Tensor {
