@@ -19,6 +19,10 @@
 #include "registry.h"
 #include "threadpool.h"
 
+// No contraction of a*b + c into FMAs in this file: the fused kernels must round exactly as the
+// unfused ones (plain multiply, then add), so switching a model to them changes no bit of training.
+#pragma GCC optimize("fp-contract=off")
+
 namespace imcls {
 
 namespace {

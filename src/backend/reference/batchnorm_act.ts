@@ -19,7 +19,7 @@ export function rectifierGrad(dy: number, y: number, act: RectifierActivation, a
   switch (act) {
     case 'relu': return y > 0 ? dy : 0;
     case 'relu6': return y > 0 && y < 6 ? dy : 0;
-    case 'leaky_relu': return y > 0 ? dy : dy * alpha;
+    case 'leaky_relu': return y > 0 ? dy : Math.fround(dy * alpha); // float32, as the unfused kernel stores it
     case 'none': return dy;
   }
 }
