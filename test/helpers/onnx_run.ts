@@ -1,5 +1,7 @@
 // Runs an exported ONNX model with onnxruntime-node and compares it with our forward pass.
 import * as ort from 'onnxruntime-node';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { AnyModule } from '../../src/nn/index.js';
 import { noGrad } from '../../src/tensor/grad_mode.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -36,4 +38,17 @@ export function relToMax(ours: ArrayLike<number>, theirs: ArrayLike<number>): nu
     m = Math.max(m, Math.abs(ours[i]!));
   }
   return m === 0 ? d : d / m;
+}
+
+let gcFn: (() => void) | undefined;
+/**
+ * A full garbage collection now, so gigabytes of dropped weights are gone before onnxruntime loads its own
+ * copy (the test runner starts node without --expose-gc; the flag set at run time exposes gc to a new context).
+ */
+export function collectGarbage(): void {
+  if (!gcFn) {
+    setFlagsFromString('--expose-gc');
+    gcFn = runInNewContext('gc') as () => void;
+  }
+  gcFn();
 }

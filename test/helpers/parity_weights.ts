@@ -71,3 +71,55 @@ export function parityInput(shape: readonly number[]): Tensor {
   for (let i = 0; i < n; i++) v[i] = Math.sin(0.013 * i + 0.5) * 1.5;
   return new Tensor(v, [...shape]);
 }
+
+/**
+ * The same formula evaluated by the angle-addition recurrence (sin(a(i+1)+b) from sin/cos(ai+b)), re-seeded
+ * with Math.sin/Math.cos every 1024 elements: equal to parityValues within ~1e-12 but some 30x faster on
+ * large tensors (Math.sin of arguments near 1e8 takes V8's slow range reduction). For tests that need
+ * deterministic weights of the right scale on huge models (ONNX of the WSL giants), not a fixture's exact bits.
+ */
+export function parityValuesFast(role: ParityRole, shape: readonly number[], k: number, out: Float32Array): void {
+  let amp: number;
+  let base: number;
+  let freq: number;
+  let phase: number;
+  switch (role) {
+    case 'bn_mean': [amp, base, freq, phase] = [0.1, 0, 0.37, 0.11 * k]; break;
+    case 'bn_var': [amp, base, freq, phase] = [0.25, 1, 0.53, 0.07 * k]; break;
+    case 'bn_scale': [amp, base, freq, phase] = [0.1, 1, 0.71, 0.13 * k]; break;
+    case 'bn_offset': [amp, base, freq, phase] = [0.1, 0, 0.29, 0.17 * k]; break;
+    case 'bias': [amp, base, freq, phase] = [0.05, 0, 1.3, 1.0 * k]; break;
+    case 'weight': {
+      const fanIn = shape.length === 4 ? shape[1]! * shape[2]! * shape[3]! : shape.length === 2 ? shape[0]! : NaN;
+      if (!Number.isFinite(fanIn)) throw new RangeError(`weight of rank ${shape.length}`);
+      [amp, base, freq, phase] = [Math.sqrt(3 / fanIn), 0, 0.9, 0.3 * k + 0.5];
+      break;
+    }
+  }
+  const cw = Math.cos(freq);
+  const sw = Math.sin(freq);
+  const n = out.length;
+  for (let start = 0; start < n; start += 1024) {
+    let s = Math.sin(freq * start + phase);
+    let c = Math.cos(freq * start + phase);
+    const end = Math.min(n, start + 1024);
+    for (let i = start; i < end; i++) {
+      out[i] = base + amp * s;
+      const s2 = s * cw + c * sw;
+      c = c * cw - s * sw;
+      s = s2;
+    }
+  }
+}
+
+/** fillParityWeights with parityValuesFast. */
+export function fillParityWeightsFast(model: AnyModule): void {
+  const roles = parityRoles(model);
+  let k = 0;
+  for (const [name, t] of model.stateDict()) {
+    const role = roles.get(t);
+    if (role === undefined) throw new Error(`${name}: not owned by a BatchNorm2d, Conv2d or Linear`);
+    parityValuesFast(role, t.shape, k, t.values);
+    k++;
+  }
+}
