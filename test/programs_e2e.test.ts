@@ -96,8 +96,12 @@ test('Ctrl-C mid-epoch saves at the end of the step; resuming from it is bit-ide
   for (const [k, t] of wa) assert.deepEqual(wb.get(k)!.values, t.values, `${k} differs after an interrupted run`);
 });
 
+// Its own, larger copy of the task (128 train / 32 val images): with 32 images and batch 8 the
+// outcome hung on summation order (a kernel change moving the last bits of step 2 flipped it).
 test('the model learns the task (loss falls, val accuracy > 50%)', async () => {
-  const r = await train(base(join(root, 'learn'), { num_epochs: 10, lr: 0.02, lr_strategy: 'cosine_decay' }), quiet);
+  const learnData = join(root, 'learn-data');
+  await writeTinyDataset(learnData, { perClassTrain: 32, perClassVal: 8, seed: 3 });
+  const r = await train(base(join(root, 'learn'), { data_dir: learnData, batch_size: 16, test_batch_size: 16, num_epochs: 8, lr: 0.05, lr_strategy: 'cosine_decay' }), quiet);
   const recs = readFileSync(r.metricsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; loss: number });
   const epochs = recs.filter((x) => x.kind === 'epoch');
   assert.ok(epochs[epochs.length - 1]!.loss < epochs[0]!.loss, 'epoch loss falls');
