@@ -4,8 +4,9 @@
 // 32x8d: 0.5 to 3.3 GB of weights) get the same formula through its fast recurrence, and are
 // exported with external data to a temporary directory (protobuf cannot hold the 48d's 3.3 GB),
 // which onnxruntime reads from disk after our copy is dropped; if the disk or memory is too short
-// for one, the test is skipped with the space it needs. On the reference backend a representative
-// subset runs.
+// for one, the test is skipped with the space it needs. Two images run as one batch: besides
+// check 1, the difference of their logits (the part the image controls) must match within 1e-2
+// wherever it is above float noise. On the reference backend a representative subset runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, statfsSync } from 'node:fs';
@@ -88,7 +89,8 @@ for (const name of names) {
     let model: Module | null = createModel(name, { classDim: CLASSES, initialize: false });
     if (large) fillParityWeightsFast(model);
     else fillParityWeights(model);
-    const shape = [1, 3, h, h];
+    // two different images in one batch (dynamic batch): see the input-dependent check below
+    const shape = [2, 3, h, h];
     const x = testInput(shape);
     const ours = oursForward(model, x, shape);
     let convs = 0;
@@ -110,10 +112,24 @@ for (const name of names) {
     );
     assert.ok(convs > 0);
     if (/_wsl$/.test(name) && !/32x8d/.test(name)) assert.ok(external, `${name}: weights stored externally`);
-    assert.deepEqual([...r.dims], [1, CLASSES]);
+    assert.deepEqual([...r.dims], [2, CLASSES]);
     const rel = relToMax(ours, r.data);
     assert.ok(rel < 1e-4, `${name}: max |ours - ort| / max |ours| = ${rel}`);
+    // With parity weights the logits depend little on the image, so check 1 alone could pass an export
+    // whose early layers differ slightly (a pool's padding, say); the difference between the two images'
+    // logits is what the input controls, and must match too.
+    const dOurs = Array.from({ length: CLASSES }, (_, i) => ours[i]! - ours[CLASSES + i]!);
+    const dOrt = Array.from({ length: CLASSES }, (_, i) => r.data[i]! - r.data[CLASSES + i]!);
+    const dep = relToMax(dOurs, dOrt);
+    const maxAbs = (v: ArrayLike<number>): number => Array.from(v).reduce((m, a) => Math.max(m, Math.abs(a)), 0);
+    const depScale = maxAbs(dOurs) / maxAbs(ours);
+    t.diagnostic(`rel ${rel.toExponential(2)}, input-dependent part ${depScale.toExponential(2)} of the logits, its rel error ${dep.toExponential(2)}`);
+    // Below 5e-5 of the logits the difference is float32 noise (VGG, AlexNet, SqueezeNet, GoogLeNet,
+    // most MobileNets at these weights: the rectifiers leave almost nothing of the image), so it cannot be
+    // checked; the diagnostic says so rather than the test pretending.
+    if (depScale >= 5e-5) assert.ok(dep < 1e-2, `${name}: the input-dependent part of the logits differs by ${dep} (relative)`);
+    else t.diagnostic('input-dependent part at float noise with parity weights: only check 1 applies to this model');
     // sanity: the logits are not degenerate
-    assert.ok(noGrad(() => new Tensor(ours, [1, CLASSES])).values.some((v) => Math.abs(v) > 1e-6));
+    assert.ok(noGrad(() => new Tensor(ours, [2, CLASSES])).values.some((v) => Math.abs(v) > 1e-6));
   });
 }
