@@ -5,7 +5,7 @@
 //
 // Initialisation is Paddle's explicit one: every conv/fc weight AND bias is Uniform(±1/√fan_in), with
 // fan_in = C_in·k·k for convs and the flattened input size for the fcs.
-import { Conv2d, Dropout, Linear, MaxPool2d, Module, uniform } from '../nn/index.js';
+import { Conv2d, Dropout, Linear, MaxPool2d, Module, uniform, convActForward } from '../nn/index.js';
 import type { Initializer } from '../nn/index.js';
 import { relu } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -17,12 +17,9 @@ function stdvUniform(fanIn: number): Initializer {
   return initializer(uniform(-s, s));
 }
 
-/** relu(conv(x)); the conv output goes back to the buffer pool at once when no tape holds it. */
+/** relu(conv(x)): conv, bias and relu in one pass at inference; the conv output is pooled at once when no tape holds it. */
 function convRelu(conv: Conv2d, x: Tensor): Tensor {
-  const c = conv.forward(x);
-  const y = relu(c);
-  if (!c.requiresGrad) c.free();
-  return y;
+  return convActForward(conv, 'relu', x);
 }
 
 export class AlexNet extends Module {

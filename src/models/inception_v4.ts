@@ -9,7 +9,7 @@
 // `inception_stem2_1x7` has kernel (7,1) with padding (3,0) and `inception_stem2_7x1` has (1,7) with (0,3);
 // everywhere else `_1x7` is (1,7) and `_7x1` is (7,1), `_1x3` is (1,3) and `_3x1` is (3,1).
 // Init: Fluid's conv default (Normal(0, √(2/(kh·kw·C_in)))); final_fc Uniform(±1/√1536).
-import { BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, AvgPool2d, Module, convDefault, pair, uniform } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Dropout, Linear, MaxPool2d, AvgPool2d, Module, convDefault, pair, uniform, convBnForward } from '../nn/index.js';
 import type { Pair, Padding } from '../nn/index.js';
 import { concat, globalAvgPool2d } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -34,10 +34,7 @@ class ConvBN extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const c = this.conv.forward(x);
-    const y = this.bn.forward(c);
-    if (!c.requiresGrad) c.free(); // off the tape: nothing else holds it
-    return y;
+    return convBnForward(this.conv, this.bn, x);
   }
 }
 

@@ -1,6 +1,6 @@
 // Building blocks shared by the zoo families: Paddle's `conv_bn_layer` (bias-free conv + batch norm with an
 // optional fused activation), the fc head with its explicit Uniform(±1/√fan_in) initialiser, and BN name sets.
-import { BatchNorm2d, Conv2d, Linear, Module, convDefault, fcUniform } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, Module, convDefault, fcUniform, convBnForward } from '../nn/index.js';
 import type { BatchNormActivation, Initializer, Padding } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
@@ -61,11 +61,7 @@ export class ConvBN extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const c = this.conv.forward(x);
-    const y = this.bn.forward(c);
-    // off the tape (inference), nothing else holds the conv output: recycle it at once
-    if (!y.requiresGrad && c !== y) c.free();
-    return y;
+    return convBnForward(this.conv, this.bn, x);
   }
 }
 

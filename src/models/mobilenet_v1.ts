@@ -2,7 +2,7 @@
 // conv1 3×3 s2 → 13 depthwise-separable blocks (dw 3×3 + BN + ReLU, pw 1×1 + BN + ReLU) → global
 // average pool → fc7. Widths are int(c·scale) with no rounding to multiples of 8. Convs and the fc use
 // Fluid's MSRA initialiser (uniform ±√(6/fan_in)), as Paddle passes it explicitly.
-import { BatchNorm2d, Conv2d, Linear, Module, msra } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, Module, msra, convBnForward } from '../nn/index.js';
 import { globalAvgPool2d } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
@@ -21,10 +21,7 @@ class ConvBN extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const c = this.conv.forward(x);
-    const y = this.bn.forward(c);
-    if (!c.requiresGrad) c.free(); // off the tape: nothing else holds it
-    return y;
+    return convBnForward(this.conv, this.bn, x);
   }
 }
 

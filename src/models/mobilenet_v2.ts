@@ -4,7 +4,7 @@
 // multiples of 8. Only units 2..n of a stage have the identity shortcut. The last conv has
 // int(1280·scale) channels when scale > 1, else 1280. Init: Fluid defaults (conv Normal(0, √(2/(k·k·C_in)))
 // with the total C_in even for depthwise convs; fc Xavier uniform).
-import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier, convBnForward } from '../nn/index.js';
 import { add, globalAvgPool2d } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
@@ -23,10 +23,7 @@ class ConvBN extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const c = this.conv.forward(x);
-    const y = this.bn.forward(c);
-    if (!c.requiresGrad) c.free(); // off the tape: nothing else holds it
-    return y;
+    return convBnForward(this.conv, this.bn, x);
   }
 }
 

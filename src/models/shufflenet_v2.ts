@@ -13,7 +13,7 @@
 // unit, which is the order of the state dict.
 //
 // Init: Fluid's MSRA (uniform ±√(6/fan_in)) for every conv and the fc, as Paddle passes it explicitly.
-import { BatchNorm2d, Conv2d, Linear, MaxPool2d, AvgPool2d, Module, msra } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, MaxPool2d, AvgPool2d, Module, msra, convBnForward } from '../nn/index.js';
 import type { BatchNormActivation } from '../nn/index.js';
 import { concat, reshape, split, transpose } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -35,10 +35,7 @@ class ConvBN extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const c = this.conv.forward(x);
-    const y = this.bn.forward(c);
-    if (!c.requiresGrad) c.free(); // off the tape: nothing else holds it
-    return y;
+    return convBnForward(this.conv, this.bn, x);
   }
 }
 

@@ -3,7 +3,7 @@
 // 1×1 classifier conv has a ReLU, so the logits are never negative. Dropout is Paddle's
 // downgrade_in_infer (×0.5 before conv10 at inference). Every conv has a bias and Fluid's default
 // initialisation (Normal(0, √(2/(k·k·C_in))) weights, zero biases).
-import { Conv2d, Dropout, MaxPool2d, Module, convDefault } from '../nn/index.js';
+import { Conv2d, Dropout, MaxPool2d, Module, convDefault, convActForward } from '../nn/index.js';
 import { concat, flatten, globalAvgPool2d, relu } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
@@ -31,17 +31,22 @@ class Fire extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const sq = relu(this.squeeze.forward(x));
-    return concat([relu(this.expand1.forward(sq)), relu(this.expand3.forward(sq))], 1);
+    const sq = convRelu(this.squeeze, x);
+    const e1 = convRelu(this.expand1, sq);
+    const e3 = convRelu(this.expand3, sq);
+    if (!sq.requiresGrad) sq.free(); // off the tape: nothing else holds it
+    const y = concat([e1, e3], 1);
+    if (!y.requiresGrad) {
+      e1.free();
+      e3.free();
+    }
+    return y;
   }
 }
 
-/** relu(conv(x)); the conv output goes back to the buffer pool at once when no tape holds it. */
+/** relu(conv(x)): conv, bias and relu in one pass at inference; the conv output is pooled at once when no tape holds it. */
 function convRelu(conv: Conv2d, x: Tensor): Tensor {
-  const c = conv.forward(x);
-  const y = relu(c);
-  if (!c.requiresGrad) c.free();
-  return y;
+  return convActForward(conv, 'relu', x);
 }
 
 const POOL = 'pool';

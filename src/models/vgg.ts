@@ -3,7 +3,7 @@
 // fc6 → ReLU → dropout → fc7 → ReLU → dropout → fc8. Paddle applies each dropout AFTER the ReLU (the
 // reverse of AlexNet). The fc head is fixed at 512·7·7 = 25088 inputs, so the input is 224×224.
 // Init: Fluid defaults (conv Normal(0, √(2/(9·C_in))), fc Xavier uniform, zero biases).
-import { Conv2d, Dropout, Linear, MaxPool2d, Module, convDefault, xavier } from '../nn/index.js';
+import { Conv2d, Dropout, Linear, MaxPool2d, Module, convDefault, xavier, convActForward } from '../nn/index.js';
 import { relu } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
@@ -18,12 +18,9 @@ export const VGG_SPEC: Readonly<Record<11 | 13 | 16 | 19, readonly number[]>> = 
 };
 const WIDTHS = [64, 128, 256, 512, 512];
 
-/** relu(conv(x)); the conv output goes back to the buffer pool at once when no tape holds it. */
+/** relu(conv(x)): conv, bias and relu in one pass at inference; the conv output is pooled at once when no tape holds it. */
 function convRelu(conv: Conv2d, x: Tensor): Tensor {
-  const c = conv.forward(x);
-  const y = relu(c);
-  if (!c.requiresGrad) c.free();
-  return y;
+  return convActForward(conv, 'relu', x);
 }
 
 export class VGG extends Module {

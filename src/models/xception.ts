@@ -11,7 +11,7 @@
 // 3× (ReLU → sep) + identity. Exit: shortcut 1×1 s2 → 1024 ‖ ReLU → sep 728 → ReLU → sep 1024 → max pool
 // 3 s2 p1; add → sep 1536 → ReLU → sep 2048 → ReLU → global avg pool → fc.
 // Init: Fluid's conv default (Normal(0, √(2/(k·k·C_in))), total C_in for depthwise too); fc Uniform(±1/√2048).
-import { BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, convDefault, uniform } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, convDefault, uniform, convBnForward } from '../nn/index.js';
 import type { BatchNormActivation } from '../nn/index.js';
 import { add, globalAvgPool2d, relu } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -30,10 +30,7 @@ class ConvBN extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const c = this.conv.forward(x);
-    const y = this.bn.forward(c);
-    if (!c.requiresGrad) c.free(); // off the tape: nothing else holds it
-    return y;
+    return convBnForward(this.conv, this.bn, x);
   }
 }
 

@@ -1,7 +1,8 @@
 // 2-D convolution with Paddle's weight layout [out, in/groups, kh, kw] and Paddle's names.
-import { conv2d } from '../tensor/ops/index.js';
+import { conv2d, type Conv2dOpOptions } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { constant, convDefault, type Initializer } from './init.js';
+import { inferenceConvForward, inferenceEligible, packedConvAvailable } from './inference_conv.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 import { defaultGenerator } from './random.js';
@@ -69,12 +70,19 @@ export class Conv2d extends Module {
     }
   }
 
-  forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, {
+  /** The conv2d op options of this layer. */
+  convOptions(): Conv2dOpOptions {
+    return {
       stride: this.stride,
       padding: this.padding as number | [number, number] | [number, number, number, number],
       dilation: this.dilation,
       groups: this.groups,
-    });
+    };
+  }
+
+  forward(x: Tensor): Tensor {
+    // At inference a backend with packed-weight convs gets this conv's weights packed once.
+    if (packedConvAvailable() && inferenceEligible(this, null, x)) return inferenceConvForward(this, null, x, 'none');
+    return conv2d(x, this.weight, this.bias, this.convOptions());
   }
 }
