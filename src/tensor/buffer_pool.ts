@@ -3,7 +3,15 @@
 // Typed-array memory lives outside the V8 heap and is reported to V8 as external memory by
 // the engine itself, so the GC sees the real footprint of what is not pooled.
 
-const MAX_POOLED_BYTES = Number(process.env['IMCLS_POOL_MB'] ?? 1024) * 1024 * 1024;
+import { totalmem } from 'node:os';
+
+// The cap must hold a whole step's working set: a step reuses exactly the sizes of the step
+// before, and a pool smaller than its peak (ResNet50 at batch 16, 224², holds ~2 GB of
+// intermediates at once) drops buffers every step only to allocate them again: fresh pages
+// to fault in and zero, and GC work, ~200 ms a step there with the old 1 GB cap. Default: a
+// quarter of physical memory, at least 1 GB; IMCLS_POOL_MB overrides.
+const DEFAULT_POOL_MB = Math.max(1024, Math.floor(totalmem() / 4 / 2 ** 20));
+const MAX_POOLED_BYTES = Number(process.env['IMCLS_POOL_MB'] ?? DEFAULT_POOL_MB) * 1024 * 1024;
 
 const f32Free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
