@@ -65,6 +65,22 @@ export class ConvBN extends Module {
   }
 }
 
+/**
+ * x through each layer in turn. Off the tape (inference), each intermediate goes back to the
+ * buffer pool as soon as the next layer has read it, instead of waiting for the GC; the input x
+ * is the caller's and is never freed. Only for layers whose output is a fresh tensor (convs,
+ * blocks ending in an add), never a view sharing its input's storage.
+ */
+export function chainForward(layers: readonly Module[], x: Tensor): Tensor {
+  let y = x;
+  for (const l of layers) {
+    const next = l.forward(y);
+    if (y !== x && next !== y && !y.requiresGrad) y.free();
+    y = next;
+  }
+  return y;
+}
+
 /** The zoo's classifier: fc with Uniform(−1/√in, 1/√in) weights and zero bias; flattens its input. */
 export function fcHead(inFeatures: number, classDim: number, weightName: string, biasName: string): Linear {
   return new Linear({ inFeatures, outFeatures: classDim, weightName, biasName, init: initializer(fcUniform(inFeatures)) });

@@ -8,6 +8,7 @@ import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier, convBnForward
 import { add, globalAvgPool2d } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
+import { chainForward } from './layers.js';
 import { registerModel, type ModelOptions } from './registry.js';
 
 /** Paddle's conv_bn_layer: bias-free conv `{name}_weights` + BN `{name}_bn_*`, ReLU6 when act. */
@@ -42,8 +43,11 @@ class InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = this.linear.forward(this.dwise.forward(this.expand.forward(x)));
-    return this.shortcut ? add(x, y) : y;
+    const y = chainForward([this.expand, this.dwise, this.linear], x);
+    if (!this.shortcut) return y;
+    const out = add(x, y);
+    if (!out.requiresGrad) y.free(); // off the tape: dead once joined
+    return out;
   }
 }
 
@@ -87,9 +91,10 @@ export class MobileNetV2 extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const l of this.layers) y = l.forward(y);
-    return this.fc.forward(globalAvgPool2d(y));
+    const y = chainForward(this.layers, x);
+    const g = globalAvgPool2d(y);
+    if (!g.requiresGrad && y !== x) y.free();
+    return this.fc.forward(g);
   }
 }
 

@@ -8,7 +8,7 @@ import { AvgPool2d, GlobalAvgPool2d, MaxPool2d, Module } from '../nn/index.js';
 import type { Linear } from '../nn/index.js';
 import { addAct } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ConvBN, bnNames, fcHead } from './layers.js';
+import { ConvBN, bnNames, chainForward, fcHead } from './layers.js';
 import { registerModel } from './registry.js';
 
 export interface ResNetSpec {
@@ -71,10 +71,15 @@ class ResidualBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const c of this.convs) y = c.forward(y);
+    const y = chainForward(this.convs, x);
     const s = this.shortcut === null ? x : this.shortcut.forward(x);
-    return addAct(s, y, 'relu');
+    const out = addAct(s, y, 'relu');
+    if (!out.requiresGrad) {
+      // off the tape: the branch outputs are dead once joined
+      y.free();
+      if (s !== x) s.free();
+    }
+    return out;
   }
 }
 
@@ -134,11 +139,14 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const m of this.stem) y = m.forward(y);
-    y = this.pool.forward(y);
-    for (const b of this.blocks) y = b.forward(y);
-    return this.fc.forward(this.gap.forward(y));
+    const s = chainForward(this.stem, x);
+    const p = this.pool.forward(s);
+    if (!p.requiresGrad && s !== x) s.free();
+    const y = chainForward(this.blocks, p);
+    if (!y.requiresGrad && y !== p) p.free();
+    const g = this.gap.forward(y);
+    if (!g.requiresGrad && y !== p) y.free();
+    return this.fc.forward(g);
   }
 }
 
