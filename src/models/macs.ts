@@ -17,6 +17,8 @@ function countingBackend(real: Backend, tally: { macs: number }): Backend {
           tally.macs += g.n * g.k * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
         };
       }
+      // No packed-weight convs here: the inference path then takes conv2dForward, counted above.
+      if (prop === 'conv2dPackWeights' || prop === 'conv2dForwardPacked') return undefined;
       if (prop === 'gemm') {
         return (_ta: boolean, _tb: boolean, m: number, n: number, k: number): void => {
           tally.macs += m * n * k;
