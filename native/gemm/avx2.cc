@@ -35,10 +35,145 @@ struct VecAvx2 {
 namespace imcls {
 namespace gemm_detail {
 
+// One k-step of the 6x16 tile in assembler text: B row in ymm0/ymm1, the six A values
+// broadcast in pairs (ymm2/ymm3) so each broadcast feeds two FMAs, accumulator (i, j) in
+// ymm(4 + 2i + j). `o` is the step's index in the unrolled body (A 24 bytes, B 64 bytes a step).
+#define IMCLS_K6X16_STEP(o)                         \
+  "vmovaps " #o "*64(%[a_b]), %%ymm0\n\t"           \
+  "vmovaps " #o "*64+32(%[a_b]), %%ymm1\n\t"        \
+  "vbroadcastss " #o "*24(%[a_a]), %%ymm2\n\t"      \
+  "vbroadcastss " #o "*24+4(%[a_a]), %%ymm3\n\t"    \
+  "vfmadd231ps %%ymm0, %%ymm2, %%ymm4\n\t"          \
+  "vfmadd231ps %%ymm1, %%ymm2, %%ymm5\n\t"          \
+  "vfmadd231ps %%ymm0, %%ymm3, %%ymm6\n\t"          \
+  "vfmadd231ps %%ymm1, %%ymm3, %%ymm7\n\t"          \
+  "vbroadcastss " #o "*24+8(%[a_a]), %%ymm2\n\t"    \
+  "vbroadcastss " #o "*24+12(%[a_a]), %%ymm3\n\t"   \
+  "vfmadd231ps %%ymm0, %%ymm2, %%ymm8\n\t"          \
+  "vfmadd231ps %%ymm1, %%ymm2, %%ymm9\n\t"          \
+  "vfmadd231ps %%ymm0, %%ymm3, %%ymm10\n\t"         \
+  "vfmadd231ps %%ymm1, %%ymm3, %%ymm11\n\t"         \
+  "vbroadcastss " #o "*24+16(%[a_a]), %%ymm2\n\t"   \
+  "vbroadcastss " #o "*24+20(%[a_a]), %%ymm3\n\t"   \
+  "vfmadd231ps %%ymm0, %%ymm2, %%ymm12\n\t"         \
+  "vfmadd231ps %%ymm1, %%ymm2, %%ymm13\n\t"         \
+  "vfmadd231ps %%ymm0, %%ymm3, %%ymm14\n\t"         \
+  "vfmadd231ps %%ymm1, %%ymm3, %%ymm15\n\t"
+
+// Four k-steps, one pointer bump each; A is prefetched 16 steps ahead (it streams from L2, and
+// running off the panel's end fetches the next micro-panel, contiguous in the packed buffer).
+#define IMCLS_K6X16_BODY4                                                                   \
+  "prefetcht0 384(%[a_a])\n\t" IMCLS_K6X16_STEP(0) IMCLS_K6X16_STEP(1) IMCLS_K6X16_STEP(2) \
+      IMCLS_K6X16_STEP(3) "add $96, %[a_a]\n\t"                                             \
+                          "add $256, %[a_b]\n\t"
+
+// Row r's two C vectors: scale the accumulators by alpha (ymm0), add beta (ymm1) * C unless
+// beta == 0 (then C is never read), store.
+#define IMCLS_K6X16_STORE_ROW(base, off, r0, r1)                 \
+  "vmulps %%ymm0, %%ymm" #r0 ", %%ymm" #r0 "\n\t"                \
+  "vmulps %%ymm0, %%ymm" #r1 ", %%ymm" #r1 "\n\t"                \
+  "testl %[a_beta0], %[a_beta0]\n\t"                             \
+  "jnz 7f\n\t"                                                   \
+  "vfmadd231ps " off "(" base "), %%ymm1, %%ymm" #r0 "\n\t"      \
+  "vfmadd231ps " off "+32(" base "), %%ymm1, %%ymm" #r1 "\n\t"   \
+  "7:\n\t"                                                       \
+  "vmovups %%ymm" #r0 ", " off "(" base ")\n\t"                  \
+  "vmovups %%ymm" #r1 ", " off "+32(" base ")\n\t"
+
+// The full 6x16 tile in one assembler block. GCC's schedule of the template kernel renames
+// accumulators with vmovaps copies and spills one to the stack inside the k loop; here the 12
+// accumulators, 2 B vectors and 2 broadcasts own all 16 ymm registers. The C tile is prefetched
+// as in micro_kernel: towards L2 at the start, into L1 32 k-steps before the store. Edge tiles
+// (and kc < 4) keep the template kernel.
 static void kernel_6x16(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha, float beta,
                         int64_t mr, int64_t nr) {
-  micro_kernel<VecAvx2, 6, 2>(kc, ap, bp, c, ldc, alpha, beta, mr, nr);
+  if (mr != 6 || nr != 16 || kc < 4) {
+    micro_kernel<VecAvx2, 6, 2>(kc, ap, bp, c, ldc, alpha, beta, mr, nr);
+    return;
+  }
+  const int64_t k4 = kc >> 2;
+  int64_t late = k4 > 8 ? 8 : k4;    // unrolled iterations after the C prefetch into L1
+  int64_t early = k4 - late, tail = kc & 3;
+  const int64_t ldc_bytes = ldc * 4;
+  float* c3 = c + 3 * ldc;
+  const int beta0 = beta == 0.f ? 1 : 0;
+  __asm__ volatile(
+      "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
+      "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
+      "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
+      "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
+      "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
+      "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
+      "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
+      "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
+      "vxorps %%ymm12, %%ymm12, %%ymm12\n\t"
+      "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"
+      "vxorps %%ymm14, %%ymm14, %%ymm14\n\t"
+      "vxorps %%ymm15, %%ymm15, %%ymm15\n\t"
+      "prefetcht1 (%[a_c])\n\t"
+      "prefetcht1 60(%[a_c])\n\t"
+      "prefetcht1 (%[a_c], %[a_ldc])\n\t"
+      "prefetcht1 60(%[a_c], %[a_ldc])\n\t"
+      "prefetcht1 (%[a_c], %[a_ldc], 2)\n\t"
+      "prefetcht1 60(%[a_c], %[a_ldc], 2)\n\t"
+      "prefetcht1 (%[a_c3])\n\t"
+      "prefetcht1 60(%[a_c3])\n\t"
+      "prefetcht1 (%[a_c3], %[a_ldc])\n\t"
+      "prefetcht1 60(%[a_c3], %[a_ldc])\n\t"
+      "prefetcht1 (%[a_c3], %[a_ldc], 2)\n\t"
+      "prefetcht1 60(%[a_c3], %[a_ldc], 2)\n\t"
+      "test %[a_early], %[a_early]\n\t"
+      "jz 2f\n\t"
+      ".p2align 5\n\t"
+      "1:\n\t"
+      IMCLS_K6X16_BODY4
+      "dec %[a_early]\n\t"
+      "jnz 1b\n\t"
+      "2:\n\t"
+      "prefetcht0 (%[a_c])\n\t"
+      "prefetcht0 60(%[a_c])\n\t"
+      "prefetcht0 (%[a_c], %[a_ldc])\n\t"
+      "prefetcht0 60(%[a_c], %[a_ldc])\n\t"
+      "prefetcht0 (%[a_c], %[a_ldc], 2)\n\t"
+      "prefetcht0 60(%[a_c], %[a_ldc], 2)\n\t"
+      "prefetcht0 (%[a_c3])\n\t"
+      "prefetcht0 60(%[a_c3])\n\t"
+      "prefetcht0 (%[a_c3], %[a_ldc])\n\t"
+      "prefetcht0 60(%[a_c3], %[a_ldc])\n\t"
+      "prefetcht0 (%[a_c3], %[a_ldc], 2)\n\t"
+      "prefetcht0 60(%[a_c3], %[a_ldc], 2)\n\t"
+      ".p2align 5\n\t"
+      "3:\n\t"
+      IMCLS_K6X16_BODY4
+      "dec %[a_late]\n\t"
+      "jnz 3b\n\t"
+      "test %[a_tail], %[a_tail]\n\t"
+      "jz 5f\n\t"
+      "4:\n\t"
+      IMCLS_K6X16_STEP(0)
+      "add $24, %[a_a]\n\t"
+      "add $64, %[a_b]\n\t"
+      "dec %[a_tail]\n\t"
+      "jnz 4b\n\t"
+      "5:\n\t"
+      "vbroadcastss %[a_alpha], %%ymm0\n\t"
+      "vbroadcastss %[a_beta], %%ymm1\n\t"
+      IMCLS_K6X16_STORE_ROW("%[a_c]", "0", 4, 5)
+      IMCLS_K6X16_STORE_ROW("%[a_c], %[a_ldc]", "0", 6, 7)
+      IMCLS_K6X16_STORE_ROW("%[a_c], %[a_ldc], 2", "0", 8, 9)
+      IMCLS_K6X16_STORE_ROW("%[a_c3]", "0", 10, 11)
+      IMCLS_K6X16_STORE_ROW("%[a_c3], %[a_ldc]", "0", 12, 13)
+      IMCLS_K6X16_STORE_ROW("%[a_c3], %[a_ldc], 2", "0", 14, 15)
+      "vzeroupper\n\t"
+      : [a_a] "+r"(ap), [a_b] "+r"(bp), [a_early] "+r"(early), [a_late] "+r"(late), [a_tail] "+r"(tail)
+      : [a_c] "r"(c), [a_c3] "r"(c3), [a_ldc] "r"(ldc_bytes), [a_alpha] "m"(alpha), [a_beta] "m"(beta),
+        [a_beta0] "r"(beta0)
+      : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 }
+#undef IMCLS_K6X16_STEP
+#undef IMCLS_K6X16_BODY4
+#undef IMCLS_K6X16_STORE_ROW
 
 // pack_a<6> for op(A) = A (rows contiguous in k): the generic loop moves one float at a time;
 // here 8 k-steps of the 6 rows are loaded as 6 vectors, transposed 8x8 (two zero rows) and
