@@ -163,12 +163,20 @@ void gemm_blocked(const KernelSet& K, int64_t m, int64_t n, int64_t k, float alp
           K.pack_a(mc, kc, A.a + ic * A.rs + pc * A.cs, A.rs, A.cs, abuf);
           ap = abuf;
         }
+        const int64_t tiles_m = (mc + MR - 1) / MR;
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t nr = std::min(NR, nc - jr);
           const float* bp = bbuf + jr * kc;
           float* cc = c + ic * ldc + jc + jr;
-          for (int64_t ir = 0; ir < mc; ir += MR) {
+          // The next B micro-panel comes from L3 (the packed B block outgrows L2): pull it
+          // towards L2 a slice per micro-kernel call, so its first use does not wait on L3.
+          const char* bnext = reinterpret_cast<const char*>(bp + NR * kc);
+          const int64_t bnext_lines = jr + NR < nc ? NR * kc * 4 / 64 : 0;
+          const int64_t slice = (bnext_lines + tiles_m - 1) / tiles_m;
+          for (int64_t ir = 0, t = 0; ir < mc; ir += MR, ++t) {
             const int64_t mr = std::min(MR, mc - ir);
+            for (int64_t l = t * slice, le = std::min(bnext_lines, l + slice); l < le; ++l)
+              __builtin_prefetch(bnext + l * 64, 0, 2);
             K.kernel(kc, ap + ir * kc, bp, cc + ir * ldc, ldc, alpha, beta_eff, mr, nr);
             if (ep != nullptr && last) {
               GemmEpilogue e = *ep;
