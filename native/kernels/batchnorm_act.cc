@@ -237,7 +237,14 @@ static Napi::Value BatchNormActTrainForward(const Napi::CallbackInfo& info) {
       bvar[ch] = static_cast<float>(var);
       const double scale = gamma[ch] * inv;
       const float sc = static_cast<float>(scale), sh = static_cast<float>(beta[ch] - mean * scale);
-      for (int64_t i = 0; i < n; ++i) affine_act(x + (i * c + ch) * hw, y + (i * c + ch) * hw, hw, sc, sh, act, alpha);
+      // One dispatch per channel, not per plane: small maps (7×7) have thousands of planes.
+      if (use_avx2()) {
+        dispatch(act, [&](auto a) {
+          for (int64_t i = 0; i < n; ++i) affine_act_avx2<decltype(a)::value>(x + (i * c + ch) * hw, y + (i * c + ch) * hw, hw, sc, sh, alpha);
+        });
+      } else {
+        for (int64_t i = 0; i < n; ++i) affine_act(x + (i * c + ch) * hw, y + (i * c + ch) * hw, hw, sc, sh, act, alpha);
+      }
     }
   });
   return info.Env().Undefined();
@@ -266,12 +273,21 @@ static Napi::Value BatchNormActBackward(const Napi::CallbackInfo& info) {
       const float mean = smean[ch];
       const double inv = sinv[ch];
       double sg = 0.0, sgx = 0.0;
-      for (int64_t i = 0; i < n; ++i) {
-        double a, bb;
-        const int64_t o = (i * c + ch) * hw;
-        grad_sums(dy + o, y + o, x + o, hw, mean, act, alpha, a, bb);
-        sg += a;
-        sgx += bb;
+      const auto sums = [&](auto sum_plane) {
+        for (int64_t i = 0; i < n; ++i) {
+          double a, bb;
+          const int64_t o = (i * c + ch) * hw;
+          sum_plane(dy + o, y + o, x + o, a, bb);
+          sg += a;
+          sgx += bb;
+        }
+      };
+      if (use_avx2()) {
+        dispatch(act, [&](auto a) {
+          sums([&](const float* d, const float* yy, const float* xx, double& s0, double& s1) { grad_sums_avx2<decltype(a)::value>(d, yy, xx, hw, mean, alpha, s0, s1); });
+        });
+      } else {
+        sums([&](const float* d, const float* yy, const float* xx, double& s0, double& s1) { grad_sums(d, yy, xx, hw, mean, act, alpha, s0, s1); });
       }
       dbeta[ch] = static_cast<float>(sg);
       dgamma[ch] = static_cast<float>(sgx * inv);
@@ -279,9 +295,18 @@ static Napi::Value BatchNormActBackward(const Napi::CallbackInfo& info) {
       const float k = static_cast<float>(gamma[ch] * inv);
       const float mg = static_cast<float>(sg / count);
       const float mgx = static_cast<float>(sgx * inv * inv / count);
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t o = (i * c + ch) * hw;
-        input_grad(dy + o, y + o, x + o, dx + o, hw, mean, k, mg, mgx, act, alpha);
+      if (use_avx2()) {
+        dispatch(act, [&](auto a) {
+          for (int64_t i = 0; i < n; ++i) {
+            const int64_t o = (i * c + ch) * hw;
+            input_grad_avx2<decltype(a)::value>(dy + o, y + o, x + o, dx + o, hw, mean, k, mg, mgx, alpha);
+          }
+        });
+      } else {
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t o = (i * c + ch) * hw;
+          input_grad(dy + o, y + o, x + o, dx + o, hw, mean, k, mg, mgx, act, alpha);
+        }
       }
     }
   });
