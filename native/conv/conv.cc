@@ -20,6 +20,7 @@
 #include "conv/conv_depthwise.h"
 #include "conv/conv_geometry.h"
 #include "conv/implicit_gemm.h"
+#include "conv/weight_partials.h"
 #include "gemm/gemm.h"
 #include "registry.h"
 #include "threadpool.h"
@@ -481,12 +482,7 @@ void conv_backward_weight(const ConvGeom& g, const float* x, const float* dy, fl
   };
   if (workers > 1) {
     pool.run(static_cast<int>(workers), [&](int wk) { work(wk); });
-    parallel_for(wsize, 1 << 14, [&](int64_t b, int64_t e) {
-      for (int64_t p = 1; p < workers; ++p) {
-        const float* src = partials + (p - 1) * wsize;
-        for (int64_t i = b; i < e; ++i) dw[i] += src[i];
-      }
-    });
+    add_weight_partials(dw, partials, workers, wsize);
   } else {
     work(0);
   }

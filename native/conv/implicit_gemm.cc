@@ -20,6 +20,8 @@
 #include <new>
 #include <vector>
 
+#include "aligned_buffer.h"
+#include "conv/weight_partials.h"
 #include "gemm/kernel.h"
 #include "threadpool.h"
 
@@ -32,27 +34,8 @@ namespace {
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
 
-// Per-thread B block, aligned for the micro-kernel's aligned loads; pool threads persist, so it
-// is allocated once.
-class BlockBuffer {
- public:
-  ~BlockBuffer() { std::free(p_); }
-  float* get(int64_t floats) {
-    const size_t bytes = static_cast<size_t>(round_up(floats * static_cast<int64_t>(sizeof(float)), 64));
-    if (bytes > cap_) {
-      std::free(p_);
-      p_ = static_cast<float*>(std::aligned_alloc(64, bytes));
-      if (p_ == nullptr) throw std::bad_alloc();
-      cap_ = bytes;
-    }
-    return p_;
-  }
-
- private:
-  float* p_ = nullptr;
-  size_t cap_ = 0;
-};
-thread_local BlockBuffer tl_bblock, tl_cblock;
+// Per-thread B block and C staging block (see aligned_buffer.h).
+thread_local AlignedBuffer tl_bblock, tl_cblock;
 
 constexpr int kMaxNR = 64;  // widest register tile of any path (AVX-512: 32)
 
@@ -473,12 +456,7 @@ void implicit_gemm_backward_weight(const ConvGeom& g, const float* x, const floa
   };
   if (workers > 1) {
     pool.run(static_cast<int>(workers), [&](int wk) { work(wk); });
-    parallel_for(wsize, 1 << 14, [&](int64_t b, int64_t e) {
-      for (int64_t p = 1; p < workers; ++p) {
-        const float* src = partials + (p - 1) * wsize;
-        for (int64_t i = b; i < e; ++i) dw[i] += src[i];
-      }
-    });
+    add_weight_partials(dw, partials, workers, wsize);
   } else {
     work(0);
   }

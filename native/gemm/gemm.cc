@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "aligned_buffer.h"
 #include "args.h"
 #include "cpu.h"
 #include "gemm/kernel.h"
@@ -48,28 +49,8 @@ const KernelSet& kernels() {
   return chosen;
 }
 
-// Packing buffer owned by one thread and grown on demand: pool threads are persistent, so after
-// the first large call no GEMM allocates.
-class PackBuffer {
- public:
-  ~PackBuffer() { std::free(p_); }
-  float* get(int64_t floats) {
-    const size_t bytes = static_cast<size_t>(round_up(floats * static_cast<int64_t>(sizeof(float)), 64));
-    if (bytes > cap_) {
-      std::free(p_);
-      p_ = static_cast<float*>(std::aligned_alloc(64, bytes));
-      if (p_ == nullptr) throw std::bad_alloc();
-      cap_ = bytes;
-    }
-    return p_;
-  }
-
- private:
-  float* p_ = nullptr;
-  size_t cap_ = 0;
-};
-
-thread_local PackBuffer tl_pack_a, tl_pack_b;
+// Packing buffers of this thread (see aligned_buffer.h).
+thread_local AlignedBuffer tl_pack_a, tl_pack_b;
 
 // C = beta * C (the whole answer when alpha == 0 or k == 0).
 void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
