@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "kernels/batchnorm_stats.h"
 #include "kernels/reduce_simd.h"
 #include "registry.h"
 #include "threadpool.h"
@@ -40,23 +41,10 @@ static Napi::Value BatchNormTrainForward(const Napi::CallbackInfo& info) {
   need(info, 10, c);
   const float *x = f32(info, 3), *gamma = f32(info, 4), *beta = f32(info, 5);
   float *y = f32(info, 7), *smean = f32(info, 8), *sinv = f32(info, 9), *bvar = f32(info, 10);
-  const double count = static_cast<double>(n * hw);
   parallel_for(c, 1, [&](int64_t b, int64_t e) {
     for (int64_t ch = b; ch < e; ++ch) {
-      double s = 0.0;
-      for (int64_t i = 0; i < n; ++i) s += plane_sum(x + (i * c + ch) * hw, hw);
-      const double mean = count > 0 ? s / count : 0.0;
-      double v = 0.0;
-      for (int64_t i = 0; i < n; ++i) v += plane_sq_dev(x + (i * c + ch) * hw, hw, static_cast<float>(mean));
-      // Correct for the float rounding of the mean used in the deviations.
-      const double dm = static_cast<double>(static_cast<float>(mean)) - mean;
-      const double var = count > 0 ? std::max(0.0, v / count - dm * dm) : 0.0;
-      const double inv = 1.0 / std::sqrt(var + eps);
-      smean[ch] = static_cast<float>(mean);
-      sinv[ch] = static_cast<float>(inv);
-      bvar[ch] = static_cast<float>(var);
-      const double scale = gamma[ch] * inv;
-      const float sc = static_cast<float>(scale), sh = static_cast<float>(beta[ch] - mean * scale);
+      const FoldedAffine aff = channel_batch_stats(x, n, c, hw, ch, eps, gamma[ch], beta[ch], smean, sinv, bvar);
+      const float sc = aff.scale, sh = aff.shift;
       for (int64_t i = 0; i < n; ++i) affine_plane(x + (i * c + ch) * hw, y + (i * c + ch) * hw, hw, sc, sh, 0);
     }
   });

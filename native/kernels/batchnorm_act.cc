@@ -15,6 +15,7 @@
 
 #include "args.h"
 #include "cpu.h"
+#include "kernels/batchnorm_stats.h"
 #include "kernels/rectifier.h"
 #include "kernels/reduce_simd.h"
 #include "registry.h"
@@ -220,23 +221,10 @@ static Napi::Value BatchNormActTrainForward(const Napi::CallbackInfo& info) {
   need(info, 12, c);
   const float *x = f32(info, 3), *gamma = f32(info, 4), *beta = f32(info, 5);
   float *y = f32(info, 9), *smean = f32(info, 10), *sinv = f32(info, 11), *bvar = f32(info, 12);
-  const double count = static_cast<double>(n * hw);
-  // Statistics exactly as batchNormTrainForward (batchnorm.cc), so fused and unfused agree bit for bit.
   parallel_for(c, 1, [&](int64_t b, int64_t e) {
     for (int64_t ch = b; ch < e; ++ch) {
-      double s = 0.0;
-      for (int64_t i = 0; i < n; ++i) s += plane_sum(x + (i * c + ch) * hw, hw);
-      const double mean = count > 0 ? s / count : 0.0;
-      double v = 0.0;
-      for (int64_t i = 0; i < n; ++i) v += plane_sq_dev(x + (i * c + ch) * hw, hw, static_cast<float>(mean));
-      const double dm = static_cast<double>(static_cast<float>(mean)) - mean;
-      const double var = count > 0 ? std::max(0.0, v / count - dm * dm) : 0.0;
-      const double inv = 1.0 / std::sqrt(var + eps);
-      smean[ch] = static_cast<float>(mean);
-      sinv[ch] = static_cast<float>(inv);
-      bvar[ch] = static_cast<float>(var);
-      const double scale = gamma[ch] * inv;
-      const float sc = static_cast<float>(scale), sh = static_cast<float>(beta[ch] - mean * scale);
+      const FoldedAffine aff = channel_batch_stats(x, n, c, hw, ch, eps, gamma[ch], beta[ch], smean, sinv, bvar);
+      const float sc = aff.scale, sh = aff.shift;
       // One dispatch per channel, not per plane: small maps (7×7) have thousands of planes.
       if (use_avx2()) {
         dispatch(act, [&](auto a) {
