@@ -51,6 +51,28 @@ export function batchNormAct(x: Tensor, gamma: Tensor, beta: Tensor, runningMean
     return out;
   }
   const [n, c, hw] = bnDims('batchNormAct', x, [[gamma, 'gamma'], [beta, 'beta'], [runningMean, 'running mean'], [runningVar, 'running variance']]);
+  const be = getBackend();
+  return trainBatchNorm(`batch_norm_${act}`, x, gamma, beta, runningMean, runningVar, opts, {
+    forward: (out, eps, saveMean, saveInvStd, batchVar) =>
+      be.batchNormActTrainForward(n, c, hw, x.values, gamma.values, beta.values, eps, act, alpha, out, saveMean, saveInvStd, batchVar),
+    // `out` is still alive in backward: the tape frees a node's output only after its backward ran.
+    backward: (gy, out, saveMean, saveInvStd, gx, gg, gb) =>
+      be.batchNormActBackward(n, c, hw, x.values, out, gy, gamma.values, saveMean, saveInvStd, act, alpha, gx, gg, gb),
+  });
+}
+
+interface BatchNormTrainKernels {
+  forward(out: Float32Array, eps: number, saveMean: Float32Array, saveInvStd: Float32Array, batchVar: Float32Array): void;
+  backward(gy: Float32Array, out: Float32Array, saveMean: Float32Array, saveInvStd: Float32Array, gx: Float32Array, gg: Float32Array, gb: Float32Array): void;
+}
+
+/**
+ * Training mode, plain or fused: runs the forward kernel on batch statistics, moves the running
+ * statistics towards them, and records the backward, which owns the saved mean and inverse std
+ * until it runs (they are released at once when nothing needs a gradient).
+ */
+function trainBatchNorm(name: string, x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, opts: BatchNormOptions, k: BatchNormTrainKernels): Tensor {
+  const c = x.shape[1]!;
   const momentum = opts.momentum ?? 0.9;
   const eps = opts.eps ?? 1e-5;
   const be = getBackend();
@@ -59,7 +81,7 @@ export function batchNormAct(x: Tensor, gamma: Tensor, beta: Tensor, runningMean
   const saveMean = allocF32(c);
   const saveInvStd = allocF32(c);
   const batchVar = allocF32(c);
-  be.batchNormActTrainForward(n, c, hw, x.values, gamma.values, beta.values, eps, act, alpha, out.values, saveMean, saveInvStd, batchVar);
+  k.forward(out.values, eps, saveMean, saveInvStd, batchVar);
   be.axpby(1 - momentum, saveMean, momentum, runningMean.values);
   be.axpby(1 - momentum, batchVar, momentum, runningVar.values);
   releaseF32(batchVar);
@@ -68,15 +90,12 @@ export function batchNormAct(x: Tensor, gamma: Tensor, beta: Tensor, runningMean
     releaseF32(saveInvStd);
     return out;
   }
-  return record(out, `batch_norm_${act}`, [x, gamma, beta], (gy) => {
-    const gx = emptyLike(x.shape);
-    const gg = emptyLike(gamma.shape);
-    const gb = emptyLike(beta.shape);
-    // `out` is still alive here: the tape frees a node's output only after its backward ran.
-    be.batchNormActBackward(n, c, hw, x.values, out.values, gy.values, gamma.values, saveMean, saveInvStd, act, alpha, gx.values, gg.values, gb.values);
+  return record(out, name, [x, gamma, beta], (gy) => {
+    const grads = [emptyLike(x.shape), emptyLike(gamma.shape), emptyLike(beta.shape)] as const;
+    k.backward(gy.values, out.values, saveMean, saveInvStd, grads[0].values, grads[1].values, grads[2].values);
     releaseF32(saveMean);
     releaseF32(saveInvStd);
-    return [gx, gg, gb].map((g, i) => {
+    return grads.map((g, i) => {
       if ([x, gamma, beta][i]!.requiresGrad) return g;
       g.free();
       return null;
@@ -86,41 +105,18 @@ export function batchNormAct(x: Tensor, gamma: Tensor, beta: Tensor, runningMean
 
 export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, opts: BatchNormOptions): Tensor {
   const [n, c, hw] = bnDims('batchNorm', x, [[gamma, 'gamma'], [beta, 'beta'], [runningMean, 'running mean'], [runningVar, 'running variance']]);
-  const momentum = opts.momentum ?? 0.9;
-  const eps = opts.eps ?? 1e-5;
   const be = getBackend();
-  const out = emptyLike(x.shape);
-
   if (opts.training) {
-    traceOp('batch_norm_train', [x, gamma, beta, runningMean, runningVar], out, { eps });
-    const saveMean = allocF32(c);
-    const saveInvStd = allocF32(c);
-    const batchVar = allocF32(c);
-    be.batchNormTrainForward(n, c, hw, x.values, gamma.values, beta.values, eps, out.values, saveMean, saveInvStd, batchVar);
-    be.axpby(1 - momentum, saveMean, momentum, runningMean.values);
-    be.axpby(1 - momentum, batchVar, momentum, runningVar.values);
-    releaseF32(batchVar);
-    if (!needsGrad(x, gamma, beta)) {
-      releaseF32(saveMean);
-      releaseF32(saveInvStd);
-      return out;
-    }
-    return record(out, 'batch_norm', [x, gamma, beta], (gy) => {
-      const gx = emptyLike(x.shape);
-      const gg = emptyLike(gamma.shape);
-      const gb = emptyLike(beta.shape);
-      be.batchNormBackward(n, c, hw, x.values, gy.values, gamma.values, saveMean, saveInvStd, gx.values, gg.values, gb.values);
-      releaseF32(saveMean);
-      releaseF32(saveInvStd);
-      const grads = [gx, gg, gb].map((g, i) => {
-        if ([x, gamma, beta][i]!.requiresGrad) return g;
-        g.free();
-        return null;
-      });
-      return grads;
+    return trainBatchNorm('batch_norm', x, gamma, beta, runningMean, runningVar, opts, {
+      forward: (out, eps, saveMean, saveInvStd, batchVar) =>
+        be.batchNormTrainForward(n, c, hw, x.values, gamma.values, beta.values, eps, out, saveMean, saveInvStd, batchVar),
+      backward: (gy, _out, saveMean, saveInvStd, gx, gg, gb) =>
+        be.batchNormBackward(n, c, hw, x.values, gy, gamma.values, saveMean, saveInvStd, gx, gg, gb),
     });
   }
 
+  const eps = opts.eps ?? 1e-5;
+  const out = emptyLike(x.shape);
   // Inference: y = x * scale + shift with scale = gamma / sqrt(var + eps), shift = beta - mean * scale.
   const inv = allocF32(c);
   const scale = allocF32(c);
