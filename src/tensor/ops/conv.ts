@@ -2,9 +2,11 @@
 // conv kernels for forward, data gradient and weight/bias gradient.
 import type { Conv2dGeometry } from '../../backend/backend.js';
 import { getBackend } from '../../backend/index.js';
-import { record } from '../autograd.js';
+import { needsGrad, record } from '../autograd.js';
+import { allocF32, releaseF32 } from '../buffer_pool.js';
 import type { Tensor } from '../tensor.js';
 import { traceOp } from '../trace.js';
+import { cutWeights, liveTaps, spreadWeightGrad } from './conv_taps.js';
 import { assertFloat, emptyLike, pair, padding4 } from './util.js';
 
 export interface Conv2dOpOptions {
@@ -47,14 +49,27 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
   if (bias && bias.size !== g.k) throw new RangeError(`conv2d: bias has ${bias.size} elements, expected ${g.k}`);
   const be = getBackend();
   const out = emptyLike([g.n, g.k, g.oh, g.ow]);
-  be.conv2dForward(g, x.values, w.values, bias ? bias.values : null, out.values);
+  // The kernels run the convolution over the live taps only (conv_taps.ts); g stays the op's
+  // geometry for tracing and gradients' shapes.
+  const taps = liveTaps(g);
+  const kg = taps ? taps.geometry : g;
+  let wk = w.values;
+  if (taps) {
+    wk = allocF32(kg.k * (kg.c / kg.groups) * kg.kh * kg.kw);
+    cutWeights(g, taps, w.values, wk);
+  }
+  be.conv2dForward(kg, x.values, wk, bias ? bias.values : null, out.values);
   const inputs = bias ? [x, w, bias] : [x, w];
   traceOp('conv2d', inputs, out, { ...g });
+  if (!needsGrad(...inputs)) {
+    if (taps) releaseF32(wk);
+    return out;
+  }
   return record(out, 'conv2d', inputs, (gy) => {
     let gx: Tensor | null = null;
     if (x.requiresGrad) {
       gx = emptyLike(x.shape);
-      be.conv2dBackwardData(g, gy.values, w.values, gx.values);
+      be.conv2dBackwardData(kg, gy.values, wk, gx.values);
     }
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
@@ -62,12 +77,19 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, opts: Conv2dOp
     if (w.requiresGrad || wantBias) {
       gw = emptyLike(w.shape);
       gb = wantBias ? emptyLike(bias.shape) : null;
-      be.conv2dBackwardWeight(g, x.values, gy.values, gw.values, gb ? gb.values : null);
+      if (taps) {
+        // wk (the cut weights) has exactly the live taps' gradient size: reuse it.
+        be.conv2dBackwardWeight(kg, x.values, gy.values, wk, gb ? gb.values : null);
+        spreadWeightGrad(g, taps, wk, gw.values);
+      } else {
+        be.conv2dBackwardWeight(g, x.values, gy.values, gw.values, gb ? gb.values : null);
+      }
       if (!w.requiresGrad) {
         gw.free();
         gw = null;
       }
     }
+    if (taps) releaseF32(wk);
     return bias ? [gx, gw, gb] : [gx, gw];
   });
 }
