@@ -85,6 +85,12 @@ const cases: Case[] = [
   { name: 'depthwise 5x5 asymmetric pad', n: 1, c: 3, h: 12, w: 13, k: 3, kh: 5, kw: 5, pad: [1, 3, 2, 2], groups: 3 },
   { name: 'depthwise multiplier 2 dilated', n: 2, c: 3, h: 10, w: 10, k: 6, kh: 3, kw: 3, pad: [2, 2, 2, 2], dil: [2, 2], groups: 3 },
   { name: 'depthwise wide rows (vector body)', n: 1, c: 2, h: 6, w: 45, k: 2, kh: 3, kw: 3, pad: [1, 1, 1, 1], groups: 2 },
+  // The forward's stride-phase-split rows: odd widths leave a partial vector; stride 2 with a 7x7
+  // kernel reads three column phases; a 1x1 map is all border.
+  { name: 'depthwise 7x7 stride 2 odd width', n: 2, c: 3, h: 13, w: 19, k: 3, kh: 7, kw: 7, stride: [2, 2], pad: [3, 3, 3, 3], groups: 3 },
+  { name: 'depthwise 3x3 stride 2 multiplier 3', n: 1, c: 2, h: 14, w: 14, k: 6, kh: 3, kw: 3, stride: [2, 2], pad: [1, 1, 1, 1], groups: 2 },
+  { name: 'depthwise 3x3 on 1x1 maps', n: 3, c: 4, h: 1, w: 1, k: 4, kh: 3, kw: 3, pad: [1, 1, 1, 1], groups: 4 },
+  { name: 'depthwise 3x3 stride 3 unpadded', n: 1, c: 2, h: 11, w: 25, k: 2, kh: 3, kw: 3, stride: [3, 3], groups: 2 },
   // Depth c*kh*kw = 360 spans two GEMM k-blocks (the epilogue must run after the last only);
   // k = 70 leaves a partial register tile of rows.
   { name: 'deep 3x3 two k-blocks, partial row tile', n: 3, c: 40, h: 6, w: 5, k: 70, kh: 3, kw: 3, pad: [1, 1, 1, 1] },

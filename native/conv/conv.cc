@@ -283,20 +283,9 @@ static void conv_forward_packed(const ConvGeom& g, const float* x, const float* 
   implicit_gemm_forward(g, x, packed, pstride, GemmEpilogue{bias, act, alpha}, y);
 }
 
-// y = act(y + bias[k]) over a whole NCHW output (the depthwise path, whose kernels take no epilogue).
-static void epilogue_whole(const ConvGeom& g, const float* bias, EpilogueAct act, float alpha, float* y) {
-  const int64_t ohw = g.ohw();
-  parallel_for(g.n * g.k, 16, [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      const GemmEpilogue ep{bias != nullptr ? bias + p % g.k : nullptr, act, alpha};
-      apply_epilogue(ep, 1, ohw, y + p * ohw, ohw);
-    }
-  });
-}
-
 void conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
   if (g.n == 0 || g.ohw() == 0) return;
-  if (g.depthwise()) return depthwise_forward(g, x, w, bias, y);
+  if (g.depthwise()) return depthwise_forward(g, x, w, GemmEpilogue{bias, EpilogueAct::none, 0.f}, y);
   int64_t pstride;
   const float* packed = pack_weights(g, w, false, pstride);
   conv_forward_packed(g, x, packed, pstride, bias, EpilogueAct::none, 0.f, y);
@@ -324,11 +313,7 @@ void conv_pack_weights(const ConvGeom& g, const float* w, float* packed) {
 void conv_forward_prepacked(const ConvGeom& g, const float* x, const float* packed, const float* bias, EpilogueAct act,
                             float alpha, float* y) {
   if (g.n == 0 || g.ohw() == 0) return;
-  if (g.depthwise()) {
-    depthwise_forward(g, x, packed, bias, y);
-    if (act != EpilogueAct::none) epilogue_whole(g, nullptr, act, alpha, y);
-    return;
-  }
+  if (g.depthwise()) return depthwise_forward(g, x, packed, GemmEpilogue{bias, act, alpha}, y);
   conv_forward_packed(g, x, packed, packed_weights_stride(g, false), bias, act, alpha, y);
 }
 

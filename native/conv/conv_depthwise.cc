@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "aligned_buffer.h"
+
 #include "cpu.h"
 #include "threadpool.h"
 
@@ -17,30 +19,65 @@ static inline void dw_valid_range(int64_t ow, int64_t w, int64_t s, int64_t off,
   hi = std::max(lo, std::min(hi, ow));
 }
 
+// The forward's stride-phase-split, zero-bordered copy of one input plane (conv_depthwise_forward.inc):
+// `phases` (= sw) blocks of `rows` rows of `wq` floats; tap t of an output row starting at padded
+// row oy*sh sits tap_offset[t] floats further.
+struct DwLayout {
+  int64_t phases, rows, wq;
+  const int64_t* tap_offset;
+  int64_t size() const { return phases * rows * wq; }
+};
+
 namespace dw_avx2 {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+typedef float dw_vec __attribute__((vector_size(32)));
+#include "conv/conv_depthwise_forward.inc"
 #include "conv/conv_depthwise_planes.inc"
 #pragma GCC pop_options
 }  // namespace dw_avx2
 
 namespace dw_base {
+typedef float dw_vec __attribute__((vector_size(16)));
+#include "conv/conv_depthwise_forward.inc"
 #include "conv/conv_depthwise_planes.inc"
 }  // namespace dw_base
 
 static bool use_avx2() { return selected_isa() != Isa::baseline; }
 
-void depthwise_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
+void depthwise_forward(const ConvGeom& g, const float* x, const float* w, const GemmEpilogue& ep, float* y) {
   const int64_t mult = g.k / g.c, khw = g.kh * g.kw;
   const bool avx2 = use_avx2();
-  parallel_for(g.n * g.k, 1, [&](int64_t b, int64_t e) {
+  DwLayout L{};
+  L.phases = g.sw;
+  L.rows = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+  // Vector loads of the last (partial) vector of outputs read up to (kw-1)*dw/sw past it (8: the
+  // widest vector of either path).
+  L.wq = (g.ow + 7) / 8 * 8 + (g.kw - 1) * g.dw / g.sw;
+  std::vector<int64_t> tap_offset(static_cast<size_t>(khw));
+  for (int64_t ky = 0; ky < g.kh; ++ky) {
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      const int64_t col = kx * g.dw;
+      tap_offset[static_cast<size_t>(ky * g.kw + kx)] = ((col % g.sw) * L.rows + ky * g.dh) * L.wq + col / g.sw;
+    }
+  }
+  L.tap_offset = tap_offset.data();
+  // Chunks of at least ~16 K outputs, so 7x7 planes do not cost a pool hand-off each.
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, g.ohw()));
+  parallel_for(g.n * g.k, grain, [&](int64_t b, int64_t e) {
+    static thread_local AlignedBuffer t_split;
+    float* xs = t_split.get(L.size());
+    int64_t split_plane = -1;  // the input plane xs holds (a channel multiplier reuses it)
     for (int64_t t = b; t < e; ++t) {
-      const int64_t n = t / g.k, k = t % g.k, c = k / mult;
-      const float* xp = x + (n * g.c + c) * g.hw();
-      float* yp = y + t * g.ohw();
-      const float bv = bias ? bias[k] : 0.f;
-      if (avx2) dw_avx2::fwd_plane(g, xp, w + k * khw, bv, yp);
-      else dw_base::fwd_plane(g, xp, w + k * khw, bv, yp);
+      const int64_t n = t / g.k, k = t % g.k, plane = n * g.c + k / mult;
+      if (plane != split_plane) {
+        if (avx2) dw_avx2::dw_split_plane(g, L, x + plane * g.hw(), xs);
+        else dw_base::dw_split_plane(g, L, x + plane * g.hw(), xs);
+        split_plane = plane;
+      }
+      const float bv = ep.row_bias != nullptr ? ep.row_bias[k] : 0.f;
+      if (avx2) dw_avx2::fwd_plane(g, L, xs, w + k * khw, bv, ep.act, ep.alpha, y + t * g.ohw());
+      else dw_base::fwd_plane(g, L, xs, w + k * khw, bv, ep.act, ep.alpha, y + t * g.ohw());
     }
   });
 }
