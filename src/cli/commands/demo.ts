@@ -10,7 +10,7 @@ const demoFlags: FlagSpec[] = [
   { name: 'data', type: 'str', default: null, help: 'raw Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)' },
   { name: 'work_dir', type: 'str', default: './imcls-demo', help: 'where the prepared images, checkpoints and plot go' },
   { name: 'model', type: 'str', default: 'ResNet18', help: 'zoo model to train' },
-  { name: 'epochs', type: 'int', default: 3, min: 1, help: 'training epochs' },
+  { name: 'epochs', type: 'int', default: 4, min: 1, help: 'training epochs' },
   { name: 'batch_size', type: 'int', default: 128, min: 1, help: 'batch size' },
   { name: 'lr', type: 'float', default: 0.1, min: 0, help: 'peak learning rate' },
   { name: 'reader_thread', type: 'int', default: Math.max(1, Math.min(2, availableParallelism())), min: 1, help: 'decoding threads' },
