@@ -42,7 +42,7 @@ static void kernel_12x32(int64_t kc, const float* ap, const float* bp, float* c,
 
 // Skylake-SP/Ice Lake class caches (32-48 KB L1d, 1-2 MB L2): 256 x 32 B panel = 32 KB, A block
 // 240 x 256 = 240 KB.
-static const KernelSet kAvx512{"avx512", 12, 32, 240, 256, 4080, kernel_12x32, pack_a<12>, pack_b<32>};
+static const KernelSet kAvx512{"avx512", 12, 32, 240, 256, 4064, kernel_12x32, pack_a<12>, pack_b<32>};
 
 const KernelSet* avx512_kernels() { return &kAvx512; }
 

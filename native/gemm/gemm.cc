@@ -44,6 +44,10 @@ const KernelSet& kernels() {
     if (int64_t v = env_int("IMCLS_GEMM_MC"); v > 0) c.mc = static_cast<int>(round_up(v, c.mr));
     if (int64_t v = env_int("IMCLS_GEMM_KC"); v > 0) c.kc = static_cast<int>(v);
     if (int64_t v = env_int("IMCLS_GEMM_NC"); v > 0) c.nc = static_cast<int>(round_up(v, c.nr));
+    // Whole register tiles only: the B buffer holds KC x NC and pack_b pads the last panel to NR
+    // columns, so an NC that is not a multiple of NR would write past the buffer.
+    c.mc = c.mc / c.mr * c.mr;
+    c.nc = c.nc / c.nr * c.nr;
     return c;
   }();
   return chosen;
