@@ -1,17 +1,16 @@
 // Model-zoo part B (AlexNet, SqueezeNet, VGG, MobileNetV1/V2, ShuffleNetV2(+swish), GoogLeNet, InceptionV4,
 // Xception): forward shapes at default and small inputs, a gradient for every trainable parameter,
-// train/eval behaviour, Paddle's input constraints, and PyTorch checks beyond the standard parity fixtures
-// (GoogLeNet's three heads and InceptionV4 at its default 299, with well-conditioned hashed weights).
+// train/eval behaviour and Paddle's input constraints (PyTorch parity, GoogLeNet's three heads included, is
+// test/models_parity.test.ts).
 //
-// Cost: most cases build with initialize: false and fill the cheap, well-conditioned hashed weights (the same
-// as the hashed PyTorch fixtures) instead of drawing tens of millions of Gaussians; random Paddle
+// Cost: most cases build with initialize: false and fill the cheap, well-conditioned parity weights
+// instead of drawing tens of millions of Gaussians; random Paddle
 // initialisation is checked on the small networks. Forward shapes of every variant at its default input
 // are already exercised by the registry test's MAC count. On the reference backend (IMCLS_BACKEND=reference,
-// or no addon) the heaviest cases (AlexNet/VGG11 training at 224, GoogLeNet's heads at 224, InceptionV4's
-// backward and its 299 check, Xception71) are skipped: they run on native.
+// or no addon) the heaviest cases (AlexNet/VGG11 training at 224, InceptionV4's backward, Xception71) are
+// skipped: they run on native.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { getBackend } from '../src/backend/index.js';
 import { createModel } from '../src/models/index.js';
 import { isMultiHeadClassifier } from '../src/models/googlenet.js';
@@ -21,7 +20,7 @@ import { add, crossEntropy, scale } from '../src/tensor/ops/index.js';
 import { Tensor, intTensor } from '../src/tensor/tensor.js';
 import { noGrad } from '../src/tensor/grad_mode.js';
 import { randomArray } from './helpers/random.js';
-import { parityInput, parityRoles, parityValues } from './helpers/parity_weights.js';
+import { fillParityWeights } from './helpers/parity_weights.js';
 
 const native = getBackend().name === 'native';
 const CLASSES = 10;
@@ -30,44 +29,10 @@ function input(n: number, size: number, seed: number): Tensor {
   return new Tensor(randomArray(n * 3 * size * size, seed), [n, 3, size, size]);
 }
 
-/** tools/parity_models_b.py hash_uniform: u in [0, 1) for element i of tensor k, in exact uint32 arithmetic. */
-function hashUniform(k: number, i: number): number {
-  let x = (Math.imul(i, 2654435761) + k * 40503 + 12345) >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x45d9f3b) >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x45d9f3b) >>> 0;
-  x ^= x >>> 16;
-  return (x >>> 0) / 4294967296;
-}
-
-/**
- * The contract's parity values for biases and BN tensors, and (2u − 1)·√(6/fanIn) for every conv/fc weight
- * (tools/parity_models_b.py fill_hashed_weights). Cheap: no Math.sin over the big weight tensors.
- */
-function fillHashedWeights(model: Module): void {
-  const roles = parityRoles(model);
-  let k = 0;
-  for (const [name, t] of model.stateDict()) {
-    const role = roles.get(t);
-    if (role === undefined) throw new Error(`${name}: no owning layer`);
-    const v = t.values;
-    if (role === 'weight') {
-      const s = t.shape;
-      const fanIn = s.length === 2 ? s[0]! : s[1]! * s[2]! * s[3]!;
-      const a = Math.sqrt(6 / fanIn);
-      for (let i = 0; i < v.length; i++) v[i] = (2 * hashUniform(k, i) - 1) * a;
-    } else {
-      parityValues(role, t.shape, k, v);
-    }
-    k++;
-  }
-}
-
-/** A model filled with hashed weights (no random initialisation): cheap and well-conditioned. */
-function hashedModel(name: string, classDim = CLASSES): Module {
+/** A model filled with the parity weights (no random initialisation): cheap and well-conditioned. */
+function parityModel(name: string, classDim = CLASSES): Module {
   const model = createModel(name, { classDim, initialize: false });
-  fillHashedWeights(model);
+  fillParityWeights(model);
   return model;
 }
 
@@ -127,7 +92,7 @@ for (const [name, size, n, nativeOnly] of FORWARD_CASES) {
       t.skip('reference backend: checked on native');
       return;
     }
-    const y = evalForward(hashedModel(name), input(n, size, 7));
+    const y = evalForward(parityModel(name), input(n, size, 7));
     assert.deepEqual(y.shape, [n, CLASSES]);
     assertFinite(y, name);
     // rows of different images differ (the network is not constant)
@@ -161,7 +126,7 @@ test('ShuffleNetV2 and the fixed-fc networks reject inputs other than 224 with a
 });
 
 test('ShuffleNetV2_swish differs from ShuffleNetV2 only in its activations', () => {
-  const relu = hashedModel('ShuffleNetV2_x0_5');
+  const relu = parityModel('ShuffleNetV2_x0_5');
   const swish = createModel('ShuffleNetV2_x0_5_swish', { classDim: CLASSES, initialize: false });
   swish.loadStateDict(relu.stateDict());
   const x = input(1, 224, 5);
@@ -213,7 +178,7 @@ for (const [name, size, n, nativeOnly] of BACKWARD_CASES) {
       return;
     }
     manualSeed(2); // dropout masks
-    const model = hashedModel(name);
+    const model = parityModel(name);
     model.train();
     const labels = intTensor(Array.from({ length: n }, (_, i) => (3 * i + 1) % CLASSES), [n]);
     const l = loss(model, input(n, size, 11), labels);
@@ -352,64 +317,3 @@ test('SqueezeNet logits are non-negative (Paddle puts a ReLU on the classifier c
   const y = evalForward(createModel('SqueezeNet1_0', { classDim: 100 }), input(2, 96, 23));
   assert.ok(Math.min(...y.values) >= 0);
 });
-
-// ------------------------------------------------------------------------------------------ PyTorch checks
-
-interface HashedFixture {
-  model: string;
-  input_shape: number[];
-  weights: string;
-  heads: Record<string, number[]>;
-}
-
-const fixtureDir = new URL('../../test/fixtures/parity_b/', import.meta.url);
-
-for (const [name, biases] of [
-  ['GoogLeNet', { logits: 'out_offset', aux1: 'out1_offset', aux2: 'out2_offset' }],
-  ['InceptionV4', { logits: 'final_fc_offset' }],
-] as const) {
-  test(`${name} at its default input, well-conditioned hashed weights: ${Object.keys(biases).join(', ')} match PyTorch`, (t) => {
-    if (!native) {
-      t.skip('reference backend: 1.5 / 6.3 GMACs at 224 / 299, checked on native');
-      return;
-    }
-    // The contract's sine weights hide GoogLeNet's network (its signal vanishes without BN or biases) and make
-    // InceptionV4 at 299 ill-conditioned (tools/parity_models_b.py); these weights exercise both fully.
-    const fx = JSON.parse(readFileSync(new URL(`${name}_hashed.json`, fixtureDir), 'utf8')) as HashedFixture;
-    assert.equal(fx.weights, 'hashed_uniform_v1');
-    const model = createModel(name, { initialize: false });
-    fillHashedWeights(model);
-    model.eval();
-    const x = parityInput(fx.input_shape);
-    const outs: Record<string, Tensor> = {};
-    noGrad(() => {
-      if (isMultiHeadClassifier(model)) {
-        const h = model.forwardHeads(x);
-        outs['logits'] = h.logits;
-        h.aux.forEach((a, i) => (outs[`aux${i + 1}`] = a));
-        // forward() is the main head
-        assert.equal(maxAbsDiff(model.forward(x).values, h.logits.values), 0);
-      } else {
-        outs['logits'] = model.forward(x);
-      }
-    });
-    const sd = model.stateDict();
-    for (const [head, biasName] of Object.entries(biases)) {
-      const torch = fx.heads[head]!;
-      const ours = outs[head]!;
-      assert.deepEqual(ours.shape, [1, torch.length]);
-      const bias = sd.get(biasName)!.values;
-      let diff = 0;
-      let s = 0;
-      let net = 0;
-      for (let i = 0; i < torch.length; i++) {
-        diff = Math.max(diff, Math.abs(ours.values[i]! - torch[i]!));
-        s = Math.max(s, Math.abs(torch[i]!));
-        net = Math.max(net, Math.abs(torch[i]! - bias[i]!));
-      }
-      t.diagnostic(`${head}: max|torch| ${s.toExponential(3)}, rel ${(diff / s).toExponential(3)}`);
-      assert.ok(net > 0.5 * s, `${head}: the network, not the bias, must dominate the output`);
-      assert.ok(diff / s < 1e-4, `${head}: relative error ${diff / s}`);
-    }
-  });
-}

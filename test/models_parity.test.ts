@@ -1,22 +1,27 @@
 // PyTorch parity (issue acceptance): for each fixture in test/fixtures/parity (written by
-// tools/make_parity_fixtures.py), build our model, fill the deterministic parity weights, run the
-// deterministic input through it in eval mode and compare the logits with PyTorch's:
-// max|ours − torch| / max|torch| < 1e-4. The logits are dominated by the fc bias (the formula gives it
-// amplitude 0.05), so the part that depends on the network (logits − bias) is checked too, at 1e-3 of its size.
+// tools/make_parity_fixtures.py and tools/parity_models_b.py), build our model, fill the deterministic parity
+// weights (formula version 2), run the two parity images through it in eval mode and compare every head's
+// logits with PyTorch's: max|ours − torch| / max|torch| < 1e-4. The fixture's own logits must depend on the
+// image (the two images' logits differ by more than 1% of their size), so the network, not the biases,
+// decides what is compared; and the difference between the images' logits must match too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { getBackend } from '../src/backend/index.js';
 import { createModel, modelInfo } from '../src/models/index.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import { isMultiHeadClassifier } from '../src/models/googlenet.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { noGrad } from '../src/tensor/grad_mode.js';
-import { fillParityWeights } from './helpers/parity_weights.js';
+import { PARITY_FORMULA_VERSION, fillParityWeights, inputDependence, parityInput, relativeError } from './helpers/parity_weights.js';
 
 interface Fixture {
   model: string;
   input_shape: number[];
   formula_version: number;
-  logits: number[];
+  /** [image a, image b] */
+  logits: number[][];
+  /** GoogLeNet's auxiliary heads, each [image a, image b] */
+  aux?: number[][][];
 }
 
 const dir = new URL('../../test/fixtures/parity/', import.meta.url);
@@ -30,16 +35,22 @@ const fixtures = readdirSync(dir)
 const REFERENCE_MAX_MACS = 2.5e9;
 const REFERENCE_MAX_PARAMS = 30e6;
 
-test('parity fixtures exist for the part A acceptance models', () => {
-  const have = new Set(fixtures.map((f) => f.model));
-  for (const m of ['ResNet50', 'ResNet18', 'ResNet50_vd', 'ResNeXt50_32x4d', 'SE_ResNeXt50_32x4d', 'DenseNet121', 'DarkNet53']) {
-    assert.ok(have.has(m), `missing fixture for ${m}`);
+const ACCEPTANCE = ['ResNet50', 'ResNet18', 'ResNet50_vd', 'ResNeXt50_32x4d', 'SE_ResNeXt50_32x4d', 'MobileNetV1_x1_0', 'MobileNetV2_x1_0',
+  'ShuffleNetV2_x1_0', 'DenseNet121', 'SqueezeNet1_1', 'VGG11', 'AlexNet', 'GoogLeNet', 'InceptionV4', 'Xception41', 'DarkNet53'];
+
+test('parity fixtures exist for every acceptance model, at its default input, from the current formula', () => {
+  const byName = new Map(fixtures.map((f) => [f.model, f]));
+  for (const m of ACCEPTANCE) {
+    const fx = byName.get(m);
+    assert.ok(fx, `missing fixture for ${m}`);
+    assert.equal(fx.formula_version, PARITY_FORMULA_VERSION, `${m}: regenerate with tools/make_parity_fixtures.py`);
+    assert.deepEqual(fx.input_shape, [2, ...modelInfo(m).inputSize], `${m}: fixture input`);
   }
+  assert.equal(byName.get('GoogLeNet')!.aux?.length, 2, 'GoogLeNet: both auxiliary heads');
 });
 
 for (const fx of fixtures) {
-  test(`${fx.model}: logits match PyTorch (${fx.input_shape.join('×')})`, async (t) => {
-    assert.equal(fx.formula_version, 1);
+  test(`${fx.model}: logits of both images match PyTorch (${fx.input_shape.join('×')})`, async (t) => {
     const info = modelInfo(fx.model);
     if (getBackend().name === 'reference' && (info.macs > REFERENCE_MAX_MACS || info.params > REFERENCE_MAX_PARAMS)) {
       t.skip('reference backend: heavy network, checked on native');
@@ -48,26 +59,22 @@ for (const fx of fixtures) {
     const model = createModel(fx.model, { initialize: false });
     fillParityWeights(model);
     model.eval();
-    const n = fx.input_shape.reduce((a, b) => a * b, 1);
-    const x = new Float32Array(n);
-    for (let i = 0; i < n; i++) x[i] = Math.sin(0.013 * i + 0.5) * 1.5;
-    const out = noGrad(() => (model as unknown as { forward(x: Tensor): Tensor | Tensor[] }).forward(new Tensor(x, fx.input_shape)));
-    const logits = Array.isArray(out) ? out[0]! : out;
-    assert.deepEqual(logits.shape, [1, fx.logits.length]);
-    const ours = logits.values;
-    // the fc bias is the last state-dict tensor: its formula values, to isolate the network's contribution
-    const sd = [...model.stateDict().values()];
-    const bias = sd[sd.length - 1]!.values;
-    let diff = 0;
-    let scale = 0;
-    let featureScale = 0;
-    for (let i = 0; i < fx.logits.length; i++) {
-      diff = Math.max(diff, Math.abs(ours[i]! - fx.logits[i]!));
-      scale = Math.max(scale, Math.abs(fx.logits[i]!));
-      if (bias.length === fx.logits.length) featureScale = Math.max(featureScale, Math.abs(fx.logits[i]! - bias[i]!));
-    }
-    t.diagnostic(`max|diff| ${diff.toExponential(3)}, max|torch| ${scale.toExponential(3)}, rel ${(diff / scale).toExponential(3)}`);
-    assert.ok(diff / scale < 1e-4, `${fx.model}: relative error ${diff / scale}`);
-    if (featureScale > 0) assert.ok(diff / featureScale < 1e-3, `${fx.model}: error ${diff} vs network part ${featureScale}`);
+    const x = parityInput(fx.input_shape);
+    const heads: Tensor[] = noGrad(() => (isMultiHeadClassifier(model) ? (({ logits, aux }) => [logits, ...aux])(model.forwardHeads(x)) : [model.forward(x)]));
+    const torchHeads = [fx.logits, ...(fx.aux ?? [])];
+    assert.equal(heads.length, torchHeads.length, 'number of heads');
+    heads.forEach((ours, h) => {
+      const torch = torchHeads[h]!.flat();
+      assert.deepEqual(ours.shape, [2, torch.length / 2]);
+      const dependence = inputDependence(torch);
+      const rel = relativeError(ours.values, torch);
+      const classes = torch.length / 2;
+      const diff = (v: ArrayLike<number>): number[] => Array.from({ length: classes }, (_, i) => v[i]! - v[classes + i]!);
+      const relDiff = relativeError(diff(ours.values), diff(torch));
+      t.diagnostic(`head ${h}: rel ${rel.toExponential(3)}, input dependence ${dependence.toFixed(3)}, its rel error ${relDiff.toExponential(3)}`);
+      assert.ok(dependence > 0.01, `${fx.model} head ${h}: the fixture's logits hardly depend on the image (${dependence})`);
+      assert.ok(rel < 1e-4, `${fx.model} head ${h}: relative error ${rel}`);
+      assert.ok(relDiff < 1e-3, `${fx.model} head ${h}: the image-dependent part differs by ${relDiff} (relative)`);
+    });
   });
 }

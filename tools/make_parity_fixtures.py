@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes test/fixtures/parity/<Model>.json: PyTorch eval-mode logits of a zoo architecture filled with the
-deterministic parity weights (tools/parity_common.py) on the deterministic input at the model's default
-resolution. test/models_parity.test.ts rebuilds the same model in TypeScript, fills the same weights and
+deterministic parity weights (tools/parity_common.py) on the two deterministic images at the model's
+default resolution. test/models_parity.test.ts rebuilds the same model in TypeScript, fills the same weights and
 compares. Only outputs are stored (no weights, no inputs).
 
 Run with Debian's python (torch 1.13, torchvision 0.14):
@@ -19,13 +19,15 @@ import json
 import os
 import sys
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision.models as tvm
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from parity_common import FORMULA_VERSION, ROOT, PaddleDropout, fill_parity_weights, load_manifest, parity_input  # noqa: E402
+from parity_common import (FORMULA_VERSION, ROOT, PaddleDropout, fill_parity_weights, input_dependence,  # noqa: E402
+                           load_manifest, parity_images, rounded)
 
 
 def conv_bn(cin, cout, k, stride=1, groups=1):
@@ -193,31 +195,48 @@ except ModuleNotFoundError as e:
         raise
 
 
+def heads_of(model, x):
+    """[logits] or, for GoogLeNet, [logits, aux1, aux2] in eval mode."""
+    with torch.no_grad():
+        out = model.heads(x) if hasattr(model, 'heads') else model(x)
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
 def make_fixture(name, manifest, out_dir):
+    """Eval logits of both parity images; refuses weights that leave the logits image-independent or an
+    ill-conditioned network (torch float32 vs float64 beyond 3e-5 of the logits: a float32 port would have
+    no margin under the tests' 1e-4)."""
     entry = manifest[name]
     c, h, w = entry['input']
     model = MODEL_BUILDERS[name]()
     fill_parity_weights(model, entry['params'])
     model.eval()
-    with torch.no_grad():
-        out = model(parity_input(c, h, w))
-    if isinstance(out, (tuple, list)):
-        out = out[0]
-    logits = out.reshape(-1).tolist()
-    if len(logits) != 1000:
-        raise ValueError('%s: %d outputs' % (name, len(logits)))
+    x = parity_images(c, h, w)
+    outs = [o.numpy() for o in heads_of(model, x)]
+    exact = [o.numpy() for o in heads_of(model.double(), x.double())]
+    logits = outs[0]
+    if logits.shape != (2, 1000):
+        raise ValueError('%s: outputs of shape %s' % (name, logits.shape))
+    f32_error = max(float(np.abs(o - e).max() / np.abs(e).max()) for o, e in zip(outs, exact))
+    dependence = [input_dependence(o) for o in outs]
+    if f32_error > 3e-5 or min(dependence) < 0.01:
+        raise SystemExit('%s: float32 error %.3g, input dependence %s: not a usable fixture' % (name, f32_error, dependence))
     doc = {
         'model': name,
-        'input_shape': [1, c, h, w],
+        'input_shape': [2, c, h, w],
         'formula_version': FORMULA_VERSION,
         'torch': torch.__version__,
-        'logits': [float('%.9g' % v) for v in logits],
+        'torch_float32_vs_float64': float('%.3g' % f32_error),
+        'logits': rounded(logits),
     }
+    if len(outs) > 1:
+        doc['aux'] = [rounded(o) for o in outs[1:]]
     path = os.path.join(out_dir, name + '.json')
     with open(path, 'w') as f:
         json.dump(doc, f)
         f.write('\n')
-    print('%s: max|logit| %.4g -> %s' % (name, max(abs(v) for v in logits), os.path.relpath(path, ROOT)))
+    print('%s: max|logit| %.4g, input dependence %s, f32 vs f64 %.2g -> %s' % (
+        name, np.abs(logits).max(), ' '.join('%.3g' % d for d in dependence), f32_error, os.path.relpath(path, ROOT)))
 
 
 def main():

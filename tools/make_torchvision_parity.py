@@ -5,43 +5,24 @@ Builds torchvision's resnet50, fills every state-dict tensor (num_batches_tracke
 contract's parity formula with k = its index in torchvision's state-dict order and roles from the
 owning module (Conv2d weight / Linear weight+bias / BatchNorm2d scale, offset, mean, var); the
 Linear weight is generated in Paddle's [in, out] layout and transposed to PyTorch's [out, in].
-Runs the parity input [1, 3, 64, 64] in eval mode and writes test/fixtures/torchvision_resnet50_logits.json:
+Runs the two parity images [2, 3, 64, 64] in eval mode and writes test/fixtures/torchvision_resnet50_logits.json:
 the key list (name, shape, role, k) so the TS test can regenerate the same weights, and the logits.
 With --weights_out PATH it also writes the weights as a safetensors file (for manual checks; never commit it).
 """
 import argparse
 import json
-import math
 import os
 import struct
+import sys
 
 import numpy as np
 import torch
 import torchvision
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from parity_common import FORMULA_VERSION, ROOT, formula, input_dependence, parity_images, rounded  # noqa: E402
+
 H = W = 64
-
-
-def formula(role, shape, k):
-    n = int(np.prod(shape))
-    i = np.arange(n, dtype=np.float64)
-    if role == 'bn_mean':
-        v = 0.1 * np.sin(0.37 * i + 0.11 * k)
-    elif role == 'bn_var':
-        v = 1.0 + 0.25 * np.sin(0.53 * i + 0.07 * k)
-    elif role == 'bn_scale':
-        v = 1.0 + 0.1 * np.sin(0.71 * i + 0.13 * k)
-    elif role == 'bn_offset':
-        v = 0.1 * np.sin(0.29 * i + 0.17 * k)
-    elif role == 'bias':
-        v = 0.05 * np.sin(1.3 * i + 1.0 * k)
-    elif role == 'weight':
-        fan_in = shape[1] * shape[2] * shape[3] if len(shape) == 4 else shape[0]
-        v = math.sqrt(3.0 / fan_in) * np.sin(0.9 * i + 0.3 * k + 0.5)
-    else:
-        raise ValueError(role)
-    return v.astype(np.float32).reshape(shape)
 
 
 def roles_of(model):
@@ -96,7 +77,7 @@ def main():
         role = roles[name]
         shape = list(t.shape)
         if role == 'linear_weight':
-            v = formula('weight', [shape[1], shape[0]], k).T.copy()
+            v = formula('fc_weight', [shape[1], shape[0]], k).T.copy()
         else:
             v = formula(role, shape, k)
         with torch.no_grad():
@@ -104,18 +85,19 @@ def main():
         keys.append({'name': name, 'shape': shape, 'role': role})
         tensors.append((name, v))
         k += 1
-    i = np.arange(3 * H * W, dtype=np.float64)
-    x = torch.from_numpy((np.sin(0.013 * i + 0.5) * 1.5).astype(np.float32).reshape(1, 3, H, W))
     with torch.no_grad():
-        logits = model(x)[0].double().numpy()
+        logits = model(parity_images(3, H, W)).double().numpy()
+    if input_dependence(logits) < 0.01:
+        raise SystemExit('logits hardly depend on the image (%.3g)' % input_dependence(logits))
     out = {
         '_about': 'tools/make_torchvision_parity.py: torchvision 0.14 resnet50 with parity-formula weights in its state-dict order (k = index, '
-                  'num_batches_tracked skipped; linear_weight = formula on [in, out] then transposed); logits of the parity input [1, 3, %d, %d]' % (H, W),
+                  'num_batches_tracked skipped; linear_weight = formula on [in, out] then transposed); eval logits of the two parity images [2, 3, %d, %d]' % (H, W),
+        'formula_version': FORMULA_VERSION,
         'torch': torch.__version__,
         'torchvision': torchvision.__version__,
-        'input_shape': [1, 3, H, W],
+        'input_shape': [2, 3, H, W],
         'keys': keys,
-        'logits': [float(v) for v in logits],
+        'logits': rounded(logits),
     }
     path = os.path.join(ROOT, 'test', 'fixtures', 'torchvision_resnet50_logits.json')
     with open(path, 'w') as f:
@@ -123,7 +105,7 @@ def main():
         f.write('\n')
     if args.weights_out:
         write_safetensors(args.weights_out, tensors)
-    print('wrote', path, 'keys', len(keys), 'logit[0:3]', logits[:3])
+    print('wrote', path, 'keys', len(keys), 'input dependence %.3g' % input_dependence(logits))
 
 
 if __name__ == '__main__':

@@ -1,15 +1,27 @@
-"""Shared pieces of the PyTorch parity fixtures (tools/make_parity_fixtures.py, tools/parity_models_b.py).
+"""Shared pieces of the PyTorch parity fixtures (tools/make_parity_fixtures.py, tools/parity_models_b.py,
+tools/make_torchvision_parity.py, tools/make_timm_parity.py).
 
-The deterministic weight formula (notes/CONTRACT.md, "Deterministic parity weights"; mirrored in
-test/helpers/parity_weights.ts). For a model's state dict at class_dim 1000 in Paddle manifest order, tensor
-index k, flat element index i, computed in float64 and rounded to float32:
-  bn_mean   0.1 * sin(0.37 i + 0.11 k)         bn_var    1.0 + 0.25 * sin(0.53 i + 0.07 k)
-  bn_scale  1.0 + 0.1 * sin(0.71 i + 0.13 k)   bn_offset 0.1 * sin(0.29 i + 0.17 k)
-  bias      0.05 * sin(1.3 i + 1.0 k)
-  weight    sqrt(3 / fanIn) * sin(0.9 i + 0.3 k + 0.5), fanIn = shape[1]*shape[2]*shape[3] (4-D conv) or
-            shape[0] (2-D fc in Paddle's [in, out] layout; the torch Linear gets the transpose).
+The deterministic weight formula, version 2 (mirrored in test/helpers/parity_weights.ts). For a state dict in
+its order (Paddle manifest order for our models), tensor index k, flat element index i (Paddle layout: fc
+weights [in, out]), a hashed value s in [-1, 1) computed in exact uint32 arithmetic:
+  x = (i * 2654435761 + k * 40503 + 12345) mod 2^32; three rounds of x ^= x >> 16 with
+  x = (x * 0x45d9f3b) mod 2^32 between them; s = 2 x / 2^32 - 1 (float64), and then, rounded to float32:
+  weight    s * sqrt(6 / fanIn), fanIn = shape[1]*shape[2]*shape[3] (conv [out, in/groups, kh, kw])
+  fc_weight s * sqrt(0.06 / fanIn), fanIn = shape[0] (fc [in, out]): a tenth of a conv's gain, so that the
+            squeeze-excitation gates of the deep SE nets see logits of O(10), not O(1e3) (eval-mode BN with
+            formula statistics does not normalise, so the residual stream grows with depth); at O(1e3) the
+            sigmoid's near-threshold channels amplify float32 rounding about 2x per block and SE_ResNeXt101's
+            logits lose every digit (torch float32 vs float64: 0.15 relative)
+  bias      0.05 s            bn_scale 1 + 0.1 s         bn_offset 0.1 s
+  bn_mean   0.1 s             bn_var   1 + 0.25 s
 Roles come from the owning layer (Conv2d / Linear / BatchNorm2d), never from names.
-Input: x[i] = 1.5 * sin(0.013 i + 0.5) over the flat NCHW index of a [1, 3, H, W] tensor.
+Version 1 used smooth sines (sin(0.9 i + ...)); on smooth inputs those weights cancel, so the logits of most
+networks hardly depended on the image (GoogLeNet's not at all) and a parity test could not see the network.
+Hashed weights are uncorrelated, keep every layer's activations O(1) and make the logits input-dependent.
+
+Inputs: a batch of two images [2, C, H, W], flat per-image index i:
+  image a: 1.5 * sin(0.013 i + 0.5)      image b: 1.2 * cos(0.017 i)
+Fixtures store the logits of both; tests check that they differ (the network, not the biases, decides them).
 """
 import json
 import math
@@ -19,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-FORMULA_VERSION = 1
+FORMULA_VERSION = 2
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 
 
@@ -30,39 +42,58 @@ def load_manifest():
     return m
 
 
+def hash_signed(k, n):
+    """s in [-1, 1) for flat indices 0..n-1 of tensor k (exact uint32 arithmetic, then float64)."""
+    m = np.uint64(0xffffffff)
+    x = (np.arange(n, dtype=np.uint64) * np.uint64(2654435761) + np.uint64(k * 40503 + 12345)) & m
+    x ^= x >> np.uint64(16)
+    x = (x * np.uint64(0x45d9f3b)) & m
+    x ^= x >> np.uint64(16)
+    x = (x * np.uint64(0x45d9f3b)) & m
+    x ^= x >> np.uint64(16)
+    return x.astype(np.float64) / 2147483648.0 - 1.0
+
+
+# role -> (base, amplitude); weights scale by sqrt(6 / fanIn) instead
+AFFINE = {'bias': (0.0, 0.05), 'bn_scale': (1.0, 0.1), 'bn_offset': (0.0, 0.1), 'bn_mean': (0.0, 0.1), 'bn_var': (1.0, 0.25)}
+
+
 def formula(role, shape, k):
-    """Values for one tensor of Paddle shape `shape` at manifest index k (float32 numpy, row-major)."""
+    """Values for one tensor of Paddle shape `shape` at state-dict index k (float32 numpy, row-major)."""
     n = int(np.prod(shape)) if len(shape) else 1
-    i = np.arange(n, dtype=np.float64)
-    if role == 'bn_mean':
-        v = 0.1 * np.sin(0.37 * i + 0.11 * k)
-    elif role == 'bn_var':
-        v = 1.0 + 0.25 * np.sin(0.53 * i + 0.07 * k)
-    elif role == 'bn_scale':
-        v = 1.0 + 0.1 * np.sin(0.71 * i + 0.13 * k)
-    elif role == 'bn_offset':
-        v = 0.1 * np.sin(0.29 * i + 0.17 * k)
-    elif role == 'bias':
-        v = 0.05 * np.sin(1.3 * i + 1.0 * k)
-    elif role == 'weight':
-        if len(shape) == 4:
-            fan_in = shape[1] * shape[2] * shape[3]
-        elif len(shape) == 2:
-            fan_in = shape[0]
-        else:
-            raise ValueError('weight of rank %d' % len(shape))
-        v = math.sqrt(3.0 / fan_in) * np.sin(0.9 * i + 0.3 * k + 0.5)
+    s = hash_signed(k, n)
+    if role == 'weight' and len(shape) == 4:
+        v = s * math.sqrt(6.0 / (shape[1] * shape[2] * shape[3]))
+    elif role == 'fc_weight' and len(shape) == 2:
+        v = s * math.sqrt(0.06 / shape[0])
+    elif role in AFFINE:
+        base, amp = AFFINE[role]
+        v = base + amp * s
     else:
-        raise ValueError(role)
+        raise ValueError('%s of shape %s' % (role, shape))
     return v.astype(np.float32).reshape(shape)
 
 
-def parity_input(c, h, w):
+def parity_images(c, h, w):
+    """The two parity images as a [2, c, h, w] float32 batch (a: 1.5 sin(0.013 i + 0.5), b: 1.2 cos(0.017 i))."""
     i = np.arange(c * h * w, dtype=np.float64)
-    return torch.from_numpy((np.sin(0.013 * i + 0.5) * 1.5).astype(np.float32).reshape(1, c, h, w))
+    a = np.sin(0.013 * i + 0.5) * 1.5
+    b = np.cos(0.017 * i) * 1.2
+    return torch.from_numpy(np.stack([a, b]).astype(np.float32).reshape(2, c, h, w))
 
 
-MANIFEST_ROLE = {'conv': 'weight', 'fc': 'weight', 'conv_bias': 'bias', 'fc_bias': 'bias',
+def input_dependence(logits):
+    """max |logits_a - logits_b| / max |logits| for a [2, classes] array: how much the image decides the output."""
+    logits = np.asarray(logits, dtype=np.float64)
+    return float(np.abs(logits[0] - logits[1]).max() / np.abs(logits).max())
+
+
+def rounded(rows):
+    """Nested lists of 9-significant-digit floats for JSON."""
+    return [[float('%.9g' % v) for v in row] for row in np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)]
+
+
+MANIFEST_ROLE = {'conv': 'weight', 'fc': 'fc_weight', 'conv_bias': 'bias', 'fc_bias': 'bias',
                  'bn_scale': 'bn_scale', 'bn_offset': 'bn_offset', 'bn_mean': 'bn_mean', 'bn_var': 'bn_var'}
 
 
@@ -84,7 +115,7 @@ def ordered_tensors(model):
             if mod.bias is not None:
                 owner[id(mod.bias)] = ('bias', False)
         elif isinstance(mod, nn.Linear):
-            owner[id(mod.weight)] = ('weight', True)
+            owner[id(mod.weight)] = ('fc_weight', True)
             if mod.bias is not None:
                 owner[id(mod.bias)] = ('bias', False)
     out = []

@@ -24,18 +24,13 @@ Pooling: Paddle's pool2d sizes use truncating division; for non-negative numerat
 floor mode (ceil_mode=False). Paddle's average pools exclude padding (count_include_pad=False).
 GoogLeNet's 7x7/7 average pool on its 6x6 map is a mean over the whole map (Paddle clips the window).
 
-Run directly (/usr/bin/python3 tools/parity_models_b.py) to write this part's fixtures:
-  * test/fixtures/parity/<Model>.json for the models below, through tools/make_parity_fixtures.py's own
-    make_fixture(), at the manifest input size except where INPUT_OVERRIDES says otherwise (see there);
-  * test/fixtures/parity_b/GoogLeNet_hashed.json (all three heads) and InceptionV4_hashed.json (at 299):
-    the same networks with well-conditioned hashed weights (see fill_hashed_weights).
+Run directly (/usr/bin/python3 tools/parity_models_b.py [Model ...]) to write this part's fixtures,
+test/fixtures/parity/<Model>.json, through tools/make_parity_fixtures.py's make_fixture() (GoogLeNet's with
+all three heads).
 """
-import json
-import math
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -457,87 +452,8 @@ BUILDERS_B = {
 }
 
 
-# Input sizes that differ from the manifest's default for the parity fixture. InceptionV4 at 299 is
-# ill-conditioned under the contract's deterministic weights: its seven InceptionB blocks grow the
-# activations x3-10 each (to ~2.6e4) and the InceptionC blocks then cancel them x10 each, so float32
-# rounding is amplified ~1e4 times. torch's own float32 logits differ from its float64 logits by 3.3e-4
-# (relative to max|logit|), so no float32 implementation can meet 1e-4 there (ours: 1.6e-4 from float64,
-# closer than torch's float32). At 139 the network is well conditioned (torch float32 vs float64: 9e-6)
-# and still runs every layer (stem 139 -> 67 -> 65 -> 32; A 15x15; B 7x7; C 3x3). The 299 run is checked
-# with well-conditioned hashed weights instead (fill_hashed_weights).
-# NOTE: tools/make_parity_fixtures.py reads the manifest size, so `make_parity_fixtures.py InceptionV4` (or a
-# run over every model) rewrites InceptionV4.json at 299, where the 1e-4 test fails; regenerate part B's
-# fixtures with this script (it calls make_fixture with the override).
-INPUT_OVERRIDES = {'InceptionV4': [3, 139, 139]}
-
-# Weights for the extra fixtures of test/fixtures/parity_b (mirrored in test/models_forward_b.test.ts):
-# the contract's sine weights cancel on smooth inputs, which leaves GoogLeNet's network invisible in its
-# logits (no BN offsets or biases re-inject signal: every inception block shrinks it ~x10 and the main logits
-# equal the fc bias to float32 precision) and makes InceptionV4 at 299 ill-conditioned (above). These
-# fixtures keep the contract's formula for biases and BN tensors but give every conv/fc weight (Paddle
-# layout, tensor index k, flat index i) a hashed uniform value in ±sqrt(6 / fanIn):
-#   x = (i * 2654435761 + k * 40503 + 12345) mod 2^32; then three rounds of
-#   x ^= x >> 16; x = (x * 0x45d9f3b) mod 2^32 (the last round is the shift-xor only);
-#   u = x / 2^32; w = (2u - 1) * sqrt(6 / fanIn), in float64 then rounded to float32.
-# Integer-exact in both languages; activations stay O(1..100) and torch's float32 logits agree with its
-# float64 ones to ~5e-7 for both networks.
-
-
-def hash_uniform(k, n):
-    """u in [0, 1) for flat indices 0..n-1 of tensor k (exact uint32 arithmetic)."""
-    m = np.uint64(0xffffffff)
-    x = (np.arange(n, dtype=np.uint64) * np.uint64(2654435761) + np.uint64(k * 40503 + 12345)) & m
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x45d9f3b)) & m
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x45d9f3b)) & m
-    x ^= x >> np.uint64(16)
-    return x.astype(np.float64) / 4294967296.0
-
-
-def fill_hashed_weights(model, manifest_params):
-    from parity_common import fill_parity_weights, ordered_tensors
-    fill_parity_weights(model, manifest_params)
-    with torch.no_grad():
-        for k, ((t, role, is_linear), (_, shape, _)) in enumerate(zip(ordered_tensors(model), manifest_params)):
-            if role != 'weight':
-                continue
-            fan_in = shape[0] if len(shape) == 2 else shape[1] * shape[2] * shape[3]
-            n = int(np.prod(shape))
-            v = ((2.0 * hash_uniform(k, n) - 1.0) * math.sqrt(6.0 / fan_in)).astype(np.float32).reshape(shape)
-            t.copy_(torch.from_numpy(v.T.copy() if is_linear else v))
-
-
 def _root():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
-
-
-def write_hashed(name, out_dir):
-    """test/fixtures/parity_b/<name>_hashed.json: eval logits at the default input (GoogLeNet: all heads)."""
-    from parity_common import FORMULA_VERSION, load_manifest, parity_input
-    manifest = load_manifest()
-    c, h, w = manifest[name]['input']
-    model = BUILDERS_B[name]()
-    fill_hashed_weights(model, manifest[name]['params'])
-    model.eval()
-    with torch.no_grad():
-        x = parity_input(c, h, w)
-        outs = model.heads(x) if isinstance(model, GoogLeNet) else (model(x),)
-    keys = ['logits', 'aux1', 'aux2'][:len(outs)]
-    doc = {
-        'model': name,
-        'input_shape': [1, c, h, w],
-        'formula_version': FORMULA_VERSION,
-        'weights': 'hashed_uniform_v1',
-        'torch': torch.__version__,
-        'heads': {key: [float('%.9g' % v) for v in o.reshape(-1).tolist()] for key, o in zip(keys, outs)},
-    }
-    path = os.path.join(out_dir, '%s_hashed.json' % name)
-    with open(path, 'w') as f:
-        json.dump(doc, f)
-        f.write('\n')
-    print('%s hashed weights: max|head| %s -> %s' % (
-        name, ', '.join('%.4g' % o.abs().max().item() for o in outs), os.path.relpath(path, _root())))
 
 
 def main():
@@ -545,19 +461,11 @@ def main():
     import make_parity_fixtures as mpf
     from parity_common import load_manifest
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    names = sys.argv[1:] or list(BUILDERS_B) + ['GoogLeNet_hashed', 'InceptionV4_hashed']
     manifest = load_manifest()
-    for name, size in INPUT_OVERRIDES.items():
-        manifest[name] = dict(manifest[name], input=list(size))
     parity_dir = os.path.join(_root(), 'test', 'fixtures', 'parity')
-    extra_dir = os.path.join(_root(), 'test', 'fixtures', 'parity_b')
     os.makedirs(parity_dir, exist_ok=True)
-    os.makedirs(extra_dir, exist_ok=True)
-    for name in names:
-        if name.endswith('_hashed'):
-            write_hashed(name[:-len('_hashed')], extra_dir)
-        else:
-            mpf.make_fixture(name, manifest, parity_dir)
+    for name in sys.argv[1:] or list(BUILDERS_B):
+        mpf.make_fixture(name, manifest, parity_dir)
 
 
 if __name__ == '__main__':

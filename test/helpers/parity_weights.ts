@@ -1,14 +1,16 @@
-// The deterministic parity weights and input (notes/CONTRACT.md; mirrored by tools/parity_common.py).
-// Tensor k of the state dict (manifest order), element i, computed in float64 and rounded to float32:
-//   bn_mean 0.1·sin(0.37i + 0.11k), bn_var 1 + 0.25·sin(0.53i + 0.07k), bn_scale 1 + 0.1·sin(0.71i + 0.13k),
-//   bn_offset 0.1·sin(0.29i + 0.17k), bias 0.05·sin(1.3i + k), weight sqrt(3/fanIn)·sin(0.9i + 0.3k + 0.5)
-//   with fanIn = shape[1]·shape[2]·shape[3] (conv) or shape[0] (fc [in, out]).
+// The deterministic parity weights and images, formula version 2 (mirrored by tools/parity_common.py, which
+// documents why version 1's smooth sines were replaced). Tensor k of the state dict, element i (Paddle layout):
+//   s = hashSigned(k, i) in [-1, 1), exact uint32 arithmetic, then in float64 rounded to float32:
+//   conv weight s·√(6/fanIn) (fanIn = shape[1]·shape[2]·shape[3]), fc weight s·√(0.06/fanIn) (fanIn = shape[0]
+//   of Paddle's [in, out]: a tenth of the gain keeps the deep SE nets' gates well conditioned), bias 0.05s, bn_scale 1 + 0.1s, bn_offset 0.1s, bn_mean 0.1s, bn_var 1 + 0.25s.
 // Roles come from the owning layer (BatchNorm2d / Conv2d / Linear), not from names.
 import { BatchNorm2d, Conv2d, Linear } from '../../src/nn/index.js';
 import type { AnyModule } from '../../src/nn/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
-export type ParityRole = 'bn_mean' | 'bn_var' | 'bn_scale' | 'bn_offset' | 'bias' | 'weight';
+export const PARITY_FORMULA_VERSION = 2;
+
+export type ParityRole = 'bn_mean' | 'bn_var' | 'bn_scale' | 'bn_offset' | 'bias' | 'weight' | 'fc_weight';
 
 export function parityRoles(model: AnyModule): Map<Tensor, ParityRole> {
   const roles = new Map<Tensor, ParityRole>();
@@ -16,39 +18,44 @@ export function parityRoles(model: AnyModule): Map<Tensor, ParityRole> {
     if (m instanceof BatchNorm2d) {
       roles.set(m.scale, 'bn_scale').set(m.offset, 'bn_offset').set(m.runningMean, 'bn_mean').set(m.runningVar, 'bn_var');
     } else if (m instanceof Conv2d || m instanceof Linear) {
-      roles.set(m.weight, 'weight');
+      roles.set(m.weight, m instanceof Conv2d ? 'weight' : 'fc_weight');
       if (m.bias) roles.set(m.bias, 'bias');
     }
   }
   return roles;
 }
 
+/** s in [-1, 1) for element i of tensor k: x = i·2654435761 + k·40503 + 12345 mod 2^32, three xorshift-multiply rounds. */
+export function hashSigned(k: number, i: number): number {
+  let x = (Math.imul(i, 2654435761) + k * 40503 + 12345) >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x45d9f3b) >>> 0;
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x45d9f3b) >>> 0;
+  x ^= x >>> 16;
+  return (x >>> 0) / 2147483648 - 1;
+}
+
+/** [base, amplitude] of every role but the weights, which scale by √(gain/fanIn). */
+const AFFINE: Record<Exclude<ParityRole, 'weight' | 'fc_weight'>, readonly [number, number]> = {
+  bias: [0, 0.05],
+  bn_scale: [1, 0.1],
+  bn_offset: [0, 0.1],
+  bn_mean: [0, 0.1],
+  bn_var: [1, 0.25],
+};
+
 export function parityValues(role: ParityRole, shape: readonly number[], k: number, out: Float32Array): void {
-  const n = out.length;
-  switch (role) {
-    case 'bn_mean':
-      for (let i = 0; i < n; i++) out[i] = 0.1 * Math.sin(0.37 * i + 0.11 * k);
-      return;
-    case 'bn_var':
-      for (let i = 0; i < n; i++) out[i] = 1.0 + 0.25 * Math.sin(0.53 * i + 0.07 * k);
-      return;
-    case 'bn_scale':
-      for (let i = 0; i < n; i++) out[i] = 1.0 + 0.1 * Math.sin(0.71 * i + 0.13 * k);
-      return;
-    case 'bn_offset':
-      for (let i = 0; i < n; i++) out[i] = 0.1 * Math.sin(0.29 * i + 0.17 * k);
-      return;
-    case 'bias':
-      for (let i = 0; i < n; i++) out[i] = 0.05 * Math.sin(1.3 * i + 1.0 * k);
-      return;
-    case 'weight': {
-      const fanIn = shape.length === 4 ? shape[1]! * shape[2]! * shape[3]! : shape.length === 2 ? shape[0]! : NaN;
-      if (!Number.isFinite(fanIn)) throw new RangeError(`weight of rank ${shape.length}`);
-      const a = Math.sqrt(3 / fanIn);
-      for (let i = 0; i < n; i++) out[i] = a * Math.sin(0.9 * i + 0.3 * k + 0.5);
-      return;
-    }
+  let base = 0;
+  let amp: number;
+  if (role === 'weight' || role === 'fc_weight') {
+    const conv = role === 'weight';
+    if (shape.length !== (conv ? 4 : 2)) throw new RangeError(`${role} of shape [${shape.join(', ')}]`);
+    amp = conv ? Math.sqrt(6 / (shape[1]! * shape[2]! * shape[3]!)) : Math.sqrt(0.06 / shape[0]!);
+  } else {
+    [base, amp] = AFFINE[role];
   }
+  for (let i = 0; i < out.length; i++) out[i] = base + amp * hashSigned(k, i);
 }
 
 /** Fills every tensor of the model's state dict by the formula; throws if a tensor has no owning layer. */
@@ -63,63 +70,41 @@ export function fillParityWeights(model: AnyModule): void {
   }
 }
 
-/** x[i] = 1.5·sin(0.013i + 0.5) over the flat NCHW index of a [1, C, H, W] input. */
+/**
+ * The parity images as an [N, C, H, W] batch over the flat per-image index i: even samples image a,
+ * 1.5·sin(0.013i + 0.5); odd samples image b, 1.2·cos(0.017i). Fixtures hold the logits of [a, b].
+ */
 export function parityInput(shape: readonly number[]): Tensor {
-  let n = 1;
-  for (const d of shape) n *= d;
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = Math.sin(0.013 * i + 0.5) * 1.5;
+  const [n, ...chw] = shape;
+  const per = chw.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n! * per);
+  for (let s = 0; s < n!; s++) {
+    const img = v.subarray(s * per, (s + 1) * per);
+    if (s % 2 === 0) for (let i = 0; i < per; i++) img[i] = Math.sin(0.013 * i + 0.5) * 1.5;
+    else for (let i = 0; i < per; i++) img[i] = Math.cos(0.017 * i) * 1.2;
+  }
   return new Tensor(v, [...shape]);
 }
 
-/**
- * The same formula evaluated by the angle-addition recurrence (sin(a(i+1)+b) from sin/cos(ai+b)), re-seeded
- * with Math.sin/Math.cos every 1024 elements: equal to parityValues within ~1e-12 but some 30x faster on
- * large tensors (Math.sin of arguments near 1e8 takes V8's slow range reduction). For tests that need
- * deterministic weights of the right scale on huge models (ONNX of the WSL giants), not a fixture's exact bits.
- */
-export function parityValuesFast(role: ParityRole, shape: readonly number[], k: number, out: Float32Array): void {
-  let amp: number;
-  let base: number;
-  let freq: number;
-  let phase: number;
-  switch (role) {
-    case 'bn_mean': [amp, base, freq, phase] = [0.1, 0, 0.37, 0.11 * k]; break;
-    case 'bn_var': [amp, base, freq, phase] = [0.25, 1, 0.53, 0.07 * k]; break;
-    case 'bn_scale': [amp, base, freq, phase] = [0.1, 1, 0.71, 0.13 * k]; break;
-    case 'bn_offset': [amp, base, freq, phase] = [0.1, 0, 0.29, 0.17 * k]; break;
-    case 'bias': [amp, base, freq, phase] = [0.05, 0, 1.3, 1.0 * k]; break;
-    case 'weight': {
-      const fanIn = shape.length === 4 ? shape[1]! * shape[2]! * shape[3]! : shape.length === 2 ? shape[0]! : NaN;
-      if (!Number.isFinite(fanIn)) throw new RangeError(`weight of rank ${shape.length}`);
-      [amp, base, freq, phase] = [Math.sqrt(3 / fanIn), 0, 0.9, 0.3 * k + 0.5];
-      break;
-    }
+/** max |a − b| / max |b|: the parity tests' relative error. */
+export function relativeError(ours: ArrayLike<number>, torch: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < torch.length; i++) {
+    diff = Math.max(diff, Math.abs(ours[i]! - torch[i]!));
+    scale = Math.max(scale, Math.abs(torch[i]!));
   }
-  const cw = Math.cos(freq);
-  const sw = Math.sin(freq);
-  const n = out.length;
-  for (let start = 0; start < n; start += 1024) {
-    let s = Math.sin(freq * start + phase);
-    let c = Math.cos(freq * start + phase);
-    const end = Math.min(n, start + 1024);
-    for (let i = start; i < end; i++) {
-      out[i] = base + amp * s;
-      const s2 = s * cw + c * sw;
-      c = c * cw - s * sw;
-      s = s2;
-    }
-  }
+  return diff / scale;
 }
 
-/** fillParityWeights with parityValuesFast. */
-export function fillParityWeightsFast(model: AnyModule): void {
-  const roles = parityRoles(model);
-  let k = 0;
-  for (const [name, t] of model.stateDict()) {
-    const role = roles.get(t);
-    if (role === undefined) throw new Error(`${name}: not owned by a BatchNorm2d, Conv2d or Linear`);
-    parityValuesFast(role, t.shape, k, t.values);
-    k++;
+/** max |logits_a − logits_b| / max |logits| over a [2, classes] row-major array: how much the image decides the output. */
+export function inputDependence(logits: ArrayLike<number>): number {
+  const c = logits.length / 2;
+  let d = 0;
+  let scale = 0;
+  for (let i = 0; i < c; i++) {
+    d = Math.max(d, Math.abs(logits[i]! - logits[c + i]!));
+    scale = Math.max(scale, Math.abs(logits[i]!), Math.abs(logits[c + i]!));
   }
+  return d / scale;
 }
