@@ -39,9 +39,11 @@ for (const be of backendsUnderTest()) {
 }
 
 // Shapes that cross the blocked kernel's boundaries: m > MC (144), k > KC (256), n not a multiple
-// of NR, n > NC (4080), tall-skinny and short-wide, plus odd strides. Sized so the float64 oracle
-// stays fast.
-const blockShapes: [number, number, number][] = [[150, 40, 260], [7, 4100, 9], [2000, 3, 20], [1, 300, 513], [97, 33, 1]];
+// of NR, n > NC (4064 / 4080), tall-skinny and short-wide, plus odd strides; and m <= 4 rows against a
+// wide B (the streamed path of a batch-1 fc layer, threaded above 2^20 multiply-adds). Sized so the
+// float64 oracle stays fast.
+const blockShapes: [number, number, number][] = [[150, 40, 260], [7, 4100, 9], [2000, 3, 20], [1, 300, 513], [97, 33, 1],
+  [1, 1100, 1000], [3, 4100, 100], [4, 70, 33]];
 for (const be of backendsUnderTest()) {
   for (const [m, n, k] of blockShapes) {
     for (const tA of [false, true]) for (const tB of [false, true]) for (const [alpha, beta] of [[1, 0], [0.75, -1.5]] as const) {

@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createModel } from '../src/models/index.js';
-import { Conv2d, hasInferenceCache } from '../src/nn/index.js';
+import { BatchNorm2d, Conv2d, Sequential, hasInferenceCache, inferenceConvForward } from '../src/nn/index.js';
 import type { AnyModule } from '../src/nn/index.js';
 import { SGD } from '../src/optim/index.js';
-import { crossEntropy } from '../src/tensor/ops/index.js';
+import { addAct, crossEntropy } from '../src/tensor/ops/index.js';
 import { noGrad } from '../src/tensor/grad_mode.js';
 import { intTensor, tensor, type Tensor } from '../src/tensor/tensor.js';
 import { fillParityWeights, parityInput } from './helpers/parity_weights.js';
@@ -104,3 +104,38 @@ test('the folded cache follows every change of its sources', () => {
   m.eval();
   check('after a training step');
 });
+
+// A residual block's last conv takes the shortcut in its output tiles (convBnAddForward): the same bits as
+// the conv alone followed by addAct, for 1×1 and 3×3 convs, grouped and depthwise ones, maps whose
+// register tiles straddle images (batch 3 of 7×7), deep K (several KC blocks), every activation.
+const RESIDUAL_CASES: Array<[string, number, number, number, number, number, number]> = [
+  // name, n, c, k, kernel, groups, size
+  ['1x1', 3, 64, 48, 1, 1, 7],
+  ['3x3 deep K', 2, 96, 40, 3, 1, 9],
+  ['3x3 grouped', 1, 64, 64, 3, 8, 14],
+  ['3x3 depthwise', 2, 32, 32, 3, 32, 10],
+];
+for (const [what, n, c, k, kernel, groups, size] of RESIDUAL_CASES) {
+  for (const act of ['none', 'relu', 'leaky_relu'] as const) {
+    test(`convBnAddForward (${what}, ${act}): conv, BN, shortcut and activation fused equal the conv then addAct bit for bit`, () => {
+      const conv = new Conv2d({ inChannels: c, outChannels: k, kernel, padding: (kernel - 1) / 2, groups, weightName: 'w' });
+      const bn = new BatchNorm2d({ channels: k, names: { scale: 's', offset: 'o', mean: 'm', variance: 'v' } });
+      const model = new Sequential(conv, bn);
+      fillParityWeights(model);
+      model.eval();
+      const x = parityInput([n, c, size, size]);
+      const shortcut = parityInput([n, k, size, size]);
+      for (let i = 0; i < shortcut.size; i++) shortcut.values[i] = shortcut.values[i]! * 3 - 0.5;
+      noGrad(() => {
+        const fusedOut = inferenceConvForward(conv, bn, x, act, 0.1, shortcut);
+        const plain = inferenceConvForward(conv, bn, x, 'none');
+        const want = addAct(shortcut, plain, act, 0.1);
+        assert.deepEqual(fusedOut.shape, want.shape);
+        let mismatches = 0;
+        for (let i = 0; i < want.size; i++) if (fusedOut.values[i] !== want.values[i]) mismatches++;
+        assert.equal(mismatches, 0, `${mismatches} of ${want.size} outputs differ`);
+        if (act === 'relu') assert.ok(want.values.some((v) => v === 0) && want.values.some((v) => v > 0), 'the ReLU cuts some outputs, not all');
+      });
+    });
+  }
+}

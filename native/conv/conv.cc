@@ -311,10 +311,17 @@ void conv_pack_weights(const ConvGeom& g, const float* w, float* packed) {
 }
 
 void conv_forward_prepacked(const ConvGeom& g, const float* x, const float* packed, const float* bias, EpilogueAct act,
-                            float alpha, float* y) {
+                            float alpha, const float* residual, float* y) {
   if (g.n == 0 || g.ohw() == 0) return;
-  if (g.depthwise()) return depthwise_forward(g, x, packed, GemmEpilogue{bias, act, alpha}, y);
-  conv_forward_packed(g, x, packed, packed_weights_stride(g, false), bias, act, alpha, y);
+  if (g.depthwise()) {
+    if (residual == nullptr) return depthwise_forward(g, x, packed, GemmEpilogue{bias, act, alpha}, y);
+    // (no zoo model adds a shortcut right after a depthwise conv: a plain pass afterwards)
+    depthwise_forward(g, x, packed, GemmEpilogue{bias, EpilogueAct::none, 0.f}, y);
+    const GemmEpilogue ep{nullptr, act, alpha, residual, y};
+    parallel_for(g.n * g.k, 16, [&](int64_t b, int64_t e) { apply_epilogue(ep, e - b, g.ohw(), y + b * g.ohw(), g.ohw()); });
+    return;
+  }
+  implicit_gemm_forward(g, x, packed, packed_weights_stride(g, false), GemmEpilogue{bias, act, alpha, residual, y}, y);
 }
 
 void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
@@ -524,8 +531,9 @@ static Napi::Value Conv2dPackWeights(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// conv2dForwardPacked(g, x, packed, bias|null, y, act, alpha): act 0 none, 1 relu, 2 relu6,
-// 3 leaky_relu(alpha), applied with the bias to each output tile while it is in cache.
+// conv2dForwardPacked(g, x, packed, bias|null, y, act, alpha, residual|null): act 0 none, 1 relu,
+// 2 relu6, 3 leaky_relu(alpha), applied with the bias and the residual (shaped like y, added
+// before the activation) to each output tile while it is in cache.
 static Napi::Value Conv2dForwardPacked(const Napi::CallbackInfo& info) {
   const ConvGeom g = read_conv_geom(info, 0);
   require_len(info, 1, g.n * g.c * g.hw(), "x");
@@ -536,7 +544,9 @@ static Napi::Value Conv2dForwardPacked(const Napi::CallbackInfo& info) {
   const int64_t act = int_arg(info, 5);
   if (act < 0 || act > 3) throw Napi::RangeError::New(info.Env(), "conv2dForwardPacked: act must be 0 (none), 1 (relu), 2 (relu6) or 3 (leaky_relu)");
   const float alpha = info.Length() > 6 && info[6].IsNumber() ? static_cast<float>(num_arg(info, 6)) : 0.f;
-  conv_forward_prepacked(g, f32(info, 1), f32(info, 2), bias, static_cast<EpilogueAct>(act), alpha, f32(info, 4));
+  const float* residual = info.Length() > 7 ? f32_or_null(info, 7) : nullptr;
+  if (residual) require_len(info, 7, g.n * g.k * g.ohw(), "residual");
+  conv_forward_prepacked(g, f32(info, 1), f32(info, 2), bias, static_cast<EpilogueAct>(act), alpha, residual, f32(info, 4));
   return info.Env().Undefined();
 }
 

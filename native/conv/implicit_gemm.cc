@@ -209,7 +209,9 @@ PaddedInput padded_input(const ConvGeom& g, const float* x, bool threaded) {
   return xp;
 }
 
-bool has_epilogue(const GemmEpilogue& ep) { return ep.row_bias != nullptr || ep.act != EpilogueAct::none; }
+bool has_epilogue(const GemmEpilogue& ep) {
+  return ep.row_bias != nullptr || ep.act != EpilogueAct::none || ep.residual != nullptr;
+}
 
 GemmEpilogue shifted(const GemmEpilogue& ep, int64_t rows) {
   GemmEpilogue e = ep;

@@ -95,10 +95,16 @@ int64_t kc_block(const KernelSet& K, int64_t k) { return block_kc(K, k); }
 void apply_epilogue(const GemmEpilogue& ep, int64_t rows, int64_t cols, float* c, int64_t ldc) {
   for (int64_t i = 0; i < rows; ++i) {
     float* __restrict r = c + i * ldc;
-    const float bv = ep.row_bias != nullptr ? ep.row_bias[i] : 0.f;
+    float bv = ep.row_bias != nullptr ? ep.row_bias[i] : 0.f;
+    if (ep.residual != nullptr) {
+      // (conv + bias) + shortcut: the unfused ops' order, so the fusion changes no bit
+      const float* __restrict s = ep.residual + (r - ep.out_base);
+      for (int64_t j = 0; j < cols; ++j) r[j] = (r[j] + bv) + s[j];
+      bv = 0.f;
+    }
     switch (ep.act) {
       case EpilogueAct::none:
-        if (ep.row_bias != nullptr)
+        if (ep.row_bias != nullptr && ep.residual == nullptr)
           for (int64_t j = 0; j < cols; ++j) r[j] += bv;
         break;
       case EpilogueAct::relu:
@@ -188,6 +194,45 @@ void gemm_small(int64_t m, int64_t n, int64_t k, float alpha, const float* a, in
   }
 }
 
+// Few rows of C against a row-major B (op(B) = B, unit column stride): a batch-1 or batch-2
+// fully connected layer. Packing B would cost as much as the product (every element of B is used
+// m times), so stream B once, row by row, into the m accumulating rows of C, which stay in L1/L2.
+// Memory bound; the columns are split over the pool.
+constexpr int64_t kStreamRows = 4;
+
+template <int kRows>
+inline void stream_rows_cols(int64_t k, float alpha, const float* a, int64_t ars, int64_t acs, const float* b,
+                             int64_t brs, float* c, int64_t ldc, int64_t j0, int64_t j1) {
+  for (int64_t p = 0; p < k; ++p) {
+    const float* __restrict bp = b + p * brs;
+    for (int i = 0; i < kRows; ++i) {
+      const float s = alpha * a[i * ars + p * acs];
+      float* __restrict ci = c + i * ldc;
+      for (int64_t j = j0; j < j1; ++j) ci[j] += s * bp[j];
+    }
+  }
+}
+
+template <int kRows>
+__attribute__((target("avx2,fma"))) void stream_rows_cols_avx2(int64_t k, float alpha, const float* a, int64_t ars,
+                                                              int64_t acs, const float* b, int64_t brs, float* c,
+                                                              int64_t ldc, int64_t j0, int64_t j1) {
+  stream_rows_cols<kRows>(k, alpha, a, ars, acs, b, brs, c, ldc, j0, j1);
+}
+
+template <int kRows>
+void stream_rows_dispatch(int64_t k, float alpha, const float* a, int64_t ars, int64_t acs, const float* b,
+                          int64_t brs, float* c, int64_t ldc, int64_t j0, int64_t j1) {
+  if (selected_isa() != Isa::baseline) {
+    stream_rows_cols_avx2<kRows>(k, alpha, a, ars, acs, b, brs, c, ldc, j0, j1);
+  } else {
+    stream_rows_cols<kRows>(k, alpha, a, ars, acs, b, brs, c, ldc, j0, j1);
+  }
+}
+
+void gemm_stream_b(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t ars, int64_t acs,
+                   const float* b, int64_t brs, float beta, float* c, int64_t ldc, bool threaded);
+
 constexpr double kSmallMacs = 2048;           // below: plain loops
 constexpr double kParallelMacs = 1 << 20;     // below: one thread (pool wake-up would dominate)
 
@@ -241,6 +286,10 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
     gemm_small(m, n, k, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
     return;
   }
+  if (m <= kStreamRows && bcs == 1) {
+    gemm_stream_b(m, n, k, alpha, a, ars, acs, b, brs, beta, c, ldc, threaded);
+    return;
+  }
   const KernelSet& K = kernels();
   auto body = [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
     const ASource src{a + i0 * ars, ars, acs, nullptr, 0, 0};
@@ -251,6 +300,31 @@ void sgemm_impl(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, flo
   } else {
     body(0, m, 0, n);
   }
+}
+
+void gemm_stream_b(int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t ars, int64_t acs,
+                   const float* b, int64_t brs, float beta, float* c, int64_t ldc, bool threaded) {
+  scale_c(m, n, beta, c, ldc);
+  auto cols = [&](int64_t j0, int64_t j1) {
+    switch (m) {
+      case 1: stream_rows_dispatch<1>(k, alpha, a, ars, acs, b, brs, c, ldc, j0, j1); break;
+      case 2: stream_rows_dispatch<2>(k, alpha, a, ars, acs, b, brs, c, ldc, j0, j1); break;
+      case 3: stream_rows_dispatch<3>(k, alpha, a, ars, acs, b, brs, c, ldc, j0, j1); break;
+      default: stream_rows_dispatch<4>(k, alpha, a, ars, acs, b, brs, c, ldc, j0, j1); break;
+    }
+  };
+  ThreadPool& pool = ThreadPool::instance();
+  const int nt = pool.size();
+  if (!threaded || nt < 2 || ThreadPool::inside_task() || static_cast<double>(m) * n * k < kParallelMacs || n < 64 * nt) {
+    cols(0, n);
+    return;
+  }
+  // column ranges in whole 16-float blocks
+  const int64_t per = (n / nt + 15) / 16 * 16;
+  pool.run(nt, [&](int t) {
+    const int64_t j0 = std::min<int64_t>(n, t * per), j1 = t == nt - 1 ? n : std::min<int64_t>(n, j0 + per);
+    if (j0 < j1) cols(j0, j1);
+  });
 }
 
 }  // namespace

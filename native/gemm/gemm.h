@@ -62,6 +62,10 @@ struct GemmEpilogue {
   const float* row_bias;
   EpilogueAct act;
   float alpha;
+  // Optional residual added before the activation (a ResNet block's shortcut): laid out like the
+  // output, so C element at pointer c reads residual[c - out_base].
+  const float* residual = nullptr;
+  const float* out_base = nullptr;
 };
 
 // Applies the epilogue to rows x cols of c (row i uses row_bias[i]), for code outside the GEMM.

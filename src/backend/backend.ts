@@ -106,10 +106,13 @@ export interface Backend {
    * k, c, kh, kw, groups (any n, h, w, stride, padding, dilation).
    */
   conv2dPackWeights?(g: Conv2dGeometry, w: Float32Array): PackedConvWeights;
-  /** y = act(conv(x, packed) + bias), the bias and activation fused into the output tiles. */
+  /**
+   * y = act(conv(x, packed) + bias + residual), the bias, the residual (shaped like y: a residual
+   * block's shortcut) and the activation fused into the output tiles.
+   */
   conv2dForwardPacked?(
     g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
-    act: ConvActivation, alpha: number,
+    act: ConvActivation, alpha: number, residual?: Float32Array | null,
   ): void;
   /** dx is overwritten. */
   conv2dBackwardData(g: Conv2dGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;

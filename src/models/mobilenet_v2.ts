@@ -4,8 +4,8 @@
 // multiples of 8. Only units 2..n of a stage have the identity shortcut. The last conv has
 // int(1280·scale) channels when scale > 1, else 1280. Init: Fluid defaults (conv Normal(0, √(2/(k·k·C_in)))
 // with the total C_in even for depthwise convs; fc Xavier uniform).
-import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier, convBnForward } from '../nn/index.js';
-import { add, globalAvgPool2d } from '../tensor/ops/index.js';
+import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier, convBnAddForward, convBnForward } from '../nn/index.js';
+import { globalAvgPool2d } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
 import { chainForward } from './layers.js';
@@ -43,10 +43,11 @@ class InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = chainForward([this.expand, this.dwise, this.linear], x);
-    if (!this.shortcut) return y;
-    const out = add(x, y);
-    if (!out.requiresGrad) y.free(); // off the tape: dead once joined
+    if (!this.shortcut) return chainForward([this.expand, this.dwise, this.linear], x);
+    const h = chainForward([this.expand, this.dwise], x);
+    // the linear conv adds the input in its output tiles at inference
+    const out = convBnAddForward(this.linear.conv, this.linear.bn, h, x, 'none');
+    if (!out.requiresGrad) h.free(); // off the tape: dead once joined
     return out;
   }
 }

@@ -2,11 +2,10 @@
 // ResNeXt-101 converted from PyTorch Hub (facebookresearch/WSL-Images), keeping PyTorch parameter names but
 // Paddle's fc layout [in, out]. Bottleneck width 32·w·[1, 2, 4, 8], outputs [256, 512, 1024, 2048], stride on
 // the grouped 3×3 (conv2). Fix_… is the same network evaluated at 320.
-import { GlobalAvgPool2d, MaxPool2d, Module } from '../nn/index.js';
+import { GlobalAvgPool2d, MaxPool2d, Module, convBnAddForward } from '../nn/index.js';
 import type { Linear } from '../nn/index.js';
-import { addAct } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ConvBN, fcHead } from './layers.js';
+import { ConvBN, chainForward, fcHead } from './layers.js';
 import type { BnNames } from './layers.js';
 import { registerModel } from './registry.js';
 
@@ -44,10 +43,15 @@ class WslBottleneck extends Module {
         : null;
   }
   forward(x: Tensor): Tensor {
-    let y = x;
-    for (const c of this.convs) y = c.forward(y);
     const s = this.downsample === null ? x : this.downsample.forward(x);
-    return addAct(s, y, 'relu');
+    const last = this.convs[this.convs.length - 1]!;
+    const h = chainForward(this.convs.slice(0, -1), x);
+    const out = convBnAddForward(last.conv, last.bn, h, s, 'relu');
+    if (!out.requiresGrad) {
+      if (h !== x) h.free();
+      if (s !== x) s.free();
+    }
+    return out;
   }
 }
 

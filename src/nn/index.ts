@@ -5,7 +5,7 @@ export { Parameter } from './parameter.js';
 export { Conv2d, pair } from './conv.js';
 export type { Conv2dOptions, Pair, Padding } from './conv.js';
 export { BatchNorm2d } from './batchnorm.js';
-export { convBnForward, convActForward, inferenceConvForward, inferenceEligible, dropInferenceCache, hasInferenceCache } from './inference_conv.js';
+export { convBnForward, convBnAddForward, convActForward, inferenceConvForward, inferenceEligible, dropInferenceCache, hasInferenceCache } from './inference_conv.js';
 export type { ConvBlockActivation } from './inference_conv.js';
 export type { BatchNorm2dOptions, BatchNormActivation } from './batchnorm.js';
 export { Linear } from './linear.js';

@@ -13,7 +13,7 @@
 import type { Backend, PackedConvWeights, RectifierActivation } from '../backend/backend.js';
 import { getBackend } from '../backend/index.js';
 import { needsGrad } from '../tensor/autograd.js';
-import { conv2dGeometry, swish } from '../tensor/ops/index.js';
+import { addAct, conv2dGeometry, swish } from '../tensor/ops/index.js';
 import { unaryOp } from '../tensor/ops/elementwise.js';
 import { empty, type Tensor } from '../tensor/tensor.js';
 import { isTracing } from '../tensor/trace.js';
@@ -102,25 +102,33 @@ export function dropInferenceCache(conv: Conv2d): void {
 }
 
 /**
- * act(bn(conv(x))) through the folded weights; bn may be null (conv with its own bias). The
- * caller has checked inferenceEligible. act defaults to the BN's own activation.
+ * act(bn(conv(x)) + residual) through the folded weights; bn may be null (conv with its own bias),
+ * residual (a block's shortcut, shaped like the output) too. The caller has checked
+ * inferenceEligible. act defaults to the BN's own activation.
  */
-export function inferenceConvForward(conv: Conv2d, bn: BatchNorm2d | null, x: Tensor, act: ConvBlockActivation = bn?.act ?? 'none', alpha = 0.02): Tensor {
+export function inferenceConvForward(
+  conv: Conv2d, bn: BatchNorm2d | null, x: Tensor, act: ConvBlockActivation = bn?.act ?? 'none', alpha = 0.02,
+  residual: Tensor | null = null,
+): Tensor {
   const be = getBackend();
   const p = prepare(conv, bn, be);
   const g = conv2dGeometry(x.shape, conv.weight.shape, conv.convOptions());
   const y = empty([g.n, g.k, g.oh, g.ow]);
   const rect: RectifierActivation = act === 'swish' ? 'none' : act;
   const slope = rect === 'leaky_relu' ? alpha : 0;
+  if (residual !== null && !residual.shape.every((d, i) => d === y.shape[i])) {
+    throw new RangeError(`inferenceConvForward: residual [${residual.shape.join(', ')}] for an output [${y.shape.join(', ')}]`);
+  }
   if (be.conv2dPackWeights !== undefined && be.conv2dForwardPacked !== undefined) {
     if (p.packed === null) {
       p.packed = be.conv2dPackWeights(g, p.weight!);
       p.weight = null; // the packed copy is all later calls read
     }
-    be.conv2dForwardPacked(g, x.values, p.packed, p.bias, y.values, rect, slope);
+    be.conv2dForwardPacked(g, x.values, p.packed, p.bias, y.values, rect, slope, residual?.values ?? null);
   } else {
     be.conv2dForward(g, x.values, p.weight!, p.bias, y.values);
-    if (rect !== 'none') be.unary(rect, y.values, y.values, slope);
+    if (residual !== null) be.addAct(y.values, residual.values, rect, slope, y.values);
+    else if (rect !== 'none') be.unary(rect, y.values, y.values, slope);
   }
   if (act !== 'swish') return y;
   const out = swish(y);
@@ -139,6 +147,20 @@ export function convBnForward(conv: Conv2d, bn: BatchNorm2d, x: Tensor): Tensor 
   const y = bn.forward(c);
   if (!c.requiresGrad) c.free(); // off the tape: nothing else holds it
   return y;
+}
+
+/**
+ * act(bn(conv(x)) + shortcut), the end of a residual block (bn without its own activation): at
+ * inference one conv whose output tiles take the bias, the shortcut and the activation while in
+ * cache, saving a pass over the block's output; else the layers and addAct.
+ */
+export function convBnAddForward(conv: Conv2d, bn: BatchNorm2d, x: Tensor, shortcut: Tensor, act: RectifierActivation): Tensor {
+  if (bn.act !== null) throw new Error('convBnAddForward: the BN before a residual add has no activation of its own');
+  if (inferenceEligible(conv, bn, x) && !needsGrad(shortcut)) return inferenceConvForward(conv, bn, x, act, 0.02, shortcut);
+  const y = convBnForward(conv, bn, x);
+  const out = addAct(shortcut, y, act);
+  if (!out.requiresGrad) y.free(); // off the tape: the branch output is dead once joined
+  return out;
 }
 
 /** act(conv(x)) for a conv with its own bias (VGG, AlexNet, SqueezeNet), fused at inference. */

@@ -36,9 +36,9 @@ export class NativeBackend extends ReferenceBackend implements Backend {
         convPack(g, w, data);
         return { backend: 'native', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data };
       };
-      this.conv2dForwardPacked = (g, x, packed, bias, y, act, alpha) => {
+      this.conv2dForwardPacked = (g, x, packed, bias, y, act, alpha, residual = null) => {
         checkPackedConvWeights(g, packed, 'native');
-        convFP(g, x, packed.data, bias, y, CONV_ACT[act], alpha);
+        convFP(g, x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
       };
     }
     const convD = a['conv2dBackwardData'];

@@ -142,9 +142,14 @@ export function applyConvActivation(y: Float32Array, act: ConvActivation, alpha:
 
 export function conv2dForwardPackedRef(
   g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
-  act: ConvActivation, alpha: number,
+  act: ConvActivation, alpha: number, residual: Float32Array | null = null,
 ): void {
   checkPackedConvWeights(g, packed, 'reference');
   conv2dForwardRef(g, x, packed.data, bias, y);
-  applyConvActivation(y.subarray(0, g.n * g.k * g.oh * g.ow), act, alpha);
+  const n = g.n * g.k * g.oh * g.ow;
+  if (residual !== null) {
+    if (residual.length < n) throw new RangeError(`conv2dForwardPacked: residual has ${residual.length} floats, needs ${n}`);
+    for (let i = 0; i < n; i++) y[i] = Math.fround(y[i]! + residual[i]!);
+  }
+  applyConvActivation(y.subarray(0, n), act, alpha);
 }

@@ -31,9 +31,9 @@ export class ReferenceBackend implements Backend {
   }
   conv2dForwardPacked(
     g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
-    act: ConvActivation, alpha: number,
+    act: ConvActivation, alpha: number, residual: Float32Array | null = null,
   ): void {
-    conv2dForwardPackedRef(g, x, packed, bias, y, act, alpha);
+    conv2dForwardPackedRef(g, x, packed, bias, y, act, alpha, residual);
   }
   conv2dBackwardData(g: Conv2dGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void {
     conv2dBackwardDataRef(g, dy, w, dx);
