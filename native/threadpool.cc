@@ -1,6 +1,7 @@
 #include "threadpool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -51,43 +52,87 @@ ThreadPool& ThreadPool::instance() {
   return pool;
 }
 
-ThreadPool::ThreadPool(int nthreads) : nthreads_(nthreads) {
+namespace {
+
+int64_t configured_spin_ns() {
+  const char* env = std::getenv("IMCLS_SPIN_US");
+  if (env != nullptr && *env != 0) return std::max<int64_t>(0, std::atoll(env)) * 1000;
+  return 200 * 1000;
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// Spins until done() holds or spin_ns pass; true when done() held.
+template <class Done>
+bool spin_until(int64_t spin_ns, Done done) {
+  if (done()) return true;
+  if (spin_ns <= 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(spin_ns);
+  for (int i = 1;; ++i) {
+    cpu_relax();
+    if (done()) return true;
+    if ((i & 63) == 0 && std::chrono::steady_clock::now() >= deadline) return false;
+  }
+}
+
+constexpr uint32_t generation_of(uint64_t state) { return static_cast<uint32_t>(state >> 32); }
+
+}  // namespace
+
+ThreadPool::ThreadPool(int nthreads) : nthreads_(nthreads), spin_ns_(configured_spin_ns()) {
   for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lk(mu_);
-    stop_ = true;
+    stop_.store(true);
   }
   cv_job_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::worker_loop(int /*id*/) {
-  uint64_t seen = 0;
+bool ThreadPool::claim(uint32_t gen, int tasks, int* task) {
+  uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
-    const std::function<void(int)>* job;
-    {
-      std::unique_lock<std::mutex> lk(mu_);
-      cv_job_.wait(lk, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
+    if (generation_of(s) != gen || static_cast<int>(s & 0xffffffffu) >= tasks) return false;
+    if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
+      *task = static_cast<int>(s & 0xffffffffu);
+      return true;
     }
+  }
+}
+
+void ThreadPool::finish_task() {
+  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    std::lock_guard<std::mutex> lk(mu_);  // the waiter checks pending_ under mu_: no lost wake-up
+    cv_done_.notify_all();
+  }
+}
+
+void ThreadPool::worker_loop(int /*id*/) {
+  uint32_t seen = 0;
+  for (;;) {
+    auto news = [&] { return stop_.load(std::memory_order_acquire) || generation_of(state_.load(std::memory_order_acquire)) != seen; };
+    if (!spin_until(spin_ns_, news)) {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_job_.wait(lk, news);
+    }
+    if (stop_.load()) return;
+    seen = generation_of(state_.load(std::memory_order_acquire));
+    // Read after the generation: at least this job's values. A newer job can only have
+    // replaced them if this one finished, and then every claim below fails.
+    const std::function<void(int)>* job = job_.load(std::memory_order_acquire);
+    const int tasks = job_tasks_.load(std::memory_order_acquire);
     TaskScope scope;
-    for (;;) {
-      int t;
-      {
-        std::lock_guard<std::mutex> lk(mu_);
-        // A late-waking worker must not take tasks of a newer job with the old job's function
-        // (the caller may already have finished the old job alone and started the next one).
-        if (generation_ != seen || next_task_ >= job_tasks_) break;
-        t = next_task_++;
-      }
+    int t;
+    while (claim(seen, tasks, &t)) {
       (*job)(t);
-      std::lock_guard<std::mutex> lk(mu_);
-      if (--pending_ == 0) cv_done_.notify_all();
+      finish_task();
     }
   }
 }
@@ -99,30 +144,28 @@ void ThreadPool::run(int ntasks, const std::function<void(int)>& fn) {
     return;
   }
   std::lock_guard<std::mutex> run_lk(run_mu_);
+  const uint32_t gen = generation_of(state_.load()) + 1;
+  job_.store(&fn, std::memory_order_relaxed);
+  job_tasks_.store(ntasks, std::memory_order_relaxed);
+  pending_.store(ntasks, std::memory_order_relaxed);
   {
-    std::lock_guard<std::mutex> lk(mu_);
-    job_ = &fn;
-    job_tasks_ = ntasks;
-    next_task_ = 0;
-    pending_ = ntasks;
-    ++generation_;
+    std::lock_guard<std::mutex> lk(mu_);  // a worker about to sleep re-checks state_ under mu_
+    state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
   }
   cv_job_.notify_all();
-  TaskScope scope;
-  for (;;) {
+  {
+    TaskScope scope;
     int t;
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      if (next_task_ >= job_tasks_) break;
-      t = next_task_++;
+    while (claim(gen, ntasks, &t)) {
+      fn(t);
+      finish_task();
     }
-    fn(t);
-    std::lock_guard<std::mutex> lk(mu_);
-    if (--pending_ == 0) cv_done_.notify_all();
   }
-  std::unique_lock<std::mutex> lk(mu_);
-  cv_done_.wait(lk, [&] { return pending_ == 0; });
-  job_ = nullptr;
+  auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(spin_ns_, done)) {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_done_.wait(lk, done);
+  }
 }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
