@@ -28,6 +28,7 @@
 namespace imcls {
 
 using gemm_detail::KernelSet;
+using gemm_detail::TileEpilogue;
 
 namespace {
 
@@ -248,6 +249,9 @@ void implicit_gemm_forward(const ConvGeom& g, const float* x, const float* packe
   const int64_t msplit = std::min(row_panels, std::max<int64_t>(1, ceil_div(T, G * ncb)));
   const int64_t units = G * ncb * msplit;
   const bool epi = has_epilogue(ep);
+  // Full tiles in one image take the epilogue inside the micro-kernel's store where the path has
+  // that kernel (leaky_relu is left to apply_epilogue).
+  const bool fuse = epi && K.kernel_epi != nullptr && ep.act != EpilogueAct::leaky_relu;
 
   // Small maps gather from a zero-bordered copy of x (see pack_b_padded).
   PaddedInput xp{nullptr, 0, 0};
@@ -288,6 +292,13 @@ void implicit_gemm_forward(const ConvGeom& g, const float* x, const float* packe
             const float* ap = pa + pc * m_pad + row * kc;
             if (one_image) {
               float* c = y + (img * g.k + row_base + row) * ohw + pix;
+              if (last && fuse && mr == MR && nr == NR) {
+                const TileEpilogue te{ep.row_bias != nullptr ? ep.row_bias + row_base + row : nullptr,
+                                      ep.residual != nullptr ? ep.residual + (c - ep.out_base) : nullptr,
+                                      static_cast<int>(ep.act)};
+                K.kernel_epi(kc, ap, bp, c, ohw, beta, te);
+                continue;
+              }
               K.kernel(kc, ap, bp, c, ohw, 1.f, beta, mr, nr);
               if (last && epi) apply_epilogue(shifted(ep, row_base + row), mr, nr, c, ohw);
               continue;

@@ -12,6 +12,9 @@
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx2,fma")
+// GCC 12's _mm512_max_ps/_mm512_min_ps pass _mm512_undefined_ps() as the unused merge source,
+// which -Wmaybe-uninitialized reports as a use of an uninitialised value.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace {
 
@@ -26,6 +29,9 @@ struct VecAvx512 {
   static inline __attribute__((always_inline)) reg set1(float x) { return _mm512_set1_ps(x); }
   static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static inline __attribute__((always_inline)) reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
+  static inline __attribute__((always_inline)) reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+  static inline __attribute__((always_inline)) reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
+  static inline __attribute__((always_inline)) reg min(reg a, reg b) { return _mm512_min_ps(a, b); }
 };
 
 }  // namespace
@@ -40,9 +46,15 @@ static void kernel_12x32(int64_t kc, const float* ap, const float* bp, float* c,
   micro_kernel<VecAvx512, 12, 2>(kc, ap, bp, c, ldc, alpha, beta, mr, nr);
 }
 
+static void kernel_12x32_epi(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float beta,
+                             const TileEpilogue& e) {
+  micro_kernel<VecAvx512, 12, 2, true>(kc, ap, bp, c, ldc, 1.f, beta, 12, 32, &e);
+}
+
 // Skylake-SP/Ice Lake class caches (32-48 KB L1d, 1-2 MB L2): 256 x 32 B panel = 32 KB, A block
 // 240 x 256 = 240 KB.
-static const KernelSet kAvx512{"avx512", 12, 32, 240, 256, 4064, kernel_12x32, pack_a<12>, pack_b<32>};
+static const KernelSet kAvx512{"avx512", 12, 32, 240, 256, 4064, kernel_12x32, pack_a<12>, pack_b<32>,
+                                 kernel_12x32_epi};
 
 const KernelSet* avx512_kernels() { return &kAvx512; }
 

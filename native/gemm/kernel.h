@@ -15,6 +15,18 @@ namespace gemm_detail {
 using MicroKernel = void (*)(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float alpha,
                              float beta, int64_t mr, int64_t nr);
 
+// What a fused store does to a full MR x NR tile before it leaves the registers (the GEMM
+// epilogue's bias, residual and rectifier, in apply_epilogue's order, so fusing changes no bit):
+// bias holds the tile's MR row biases (or null), residual the tile's first element (row stride
+// ldc, or null); act is EpilogueAct::none, relu or relu6 (leaky_relu stays unfused).
+struct TileEpilogue {
+  const float* bias;
+  const float* residual;
+  int act;
+};
+using MicroKernelEpi = void (*)(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, float beta,
+                                const TileEpilogue& e);
+
 // Packs op(X)[0:rows, 0:kc] where element (i, p) lives at x[i * rs + p * cs] into MR-row panels
 // (A side) or NR-column panels (B side: element (p, j) at x[p * rs + j * cs]); the last panel is
 // zero-padded to full width.
@@ -28,6 +40,7 @@ struct KernelSet {
   MicroKernel kernel;
   PackA pack_a;
   PackB pack_b;
+  MicroKernelEpi kernel_epi = nullptr;  // full tiles with a fused epilogue, where the path has one
 };
 
 // The kernel set this process uses (ISA dispatch and IMCLS_GEMM_* overrides applied), and the

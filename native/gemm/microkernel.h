@@ -6,14 +6,39 @@
 // Include only after <cstdint> and <cstring>, and after the ISA file's target pragma.
 //
 // V provides: reg, width, zero(), load(p) (aligned), loadu(p), storeu(p, r), bcast(p), set1(x),
-// fmadd(a, b, c) = a*b + c, mul(a, b).
+// fmadd(a, b, c) = a*b + c, mul(a, b); for the fused epilogue (EPI) also add, max, min with the
+// x86 operand semantics (max(a, b) = a > b ? a : b).
 
 namespace {
 
+// The fused epilogue on one vector of row i (see imcls::gemm_detail::TileEpilogue): the same
+// operations in the same order as apply_epilogue, so a fused tile is bit-identical to an unfused
+// one. Vector max/min return their second operand on NaN, hence max(0, v) and min(6, v): NaN
+// passes through as in std::max(v, 0.f).
+template <class V>
+inline __attribute__((always_inline)) typename V::reg tile_epilogue(typename V::reg v, const imcls::gemm_detail::TileEpilogue* e,
+                                                                    int i, const float* res) {
+  typename V::reg bv = V::set1(e->bias != nullptr ? e->bias[i] : 0.f);
+  if (e->residual != nullptr) {
+    v = V::add(V::add(v, bv), V::loadu(res));
+    bv = V::zero();
+  }
+  switch (e->act) {
+    case 1:
+      return V::max(V::zero(), V::add(v, bv));
+    case 2:
+      return V::min(V::set1(6.f), V::max(V::zero(), V::add(v, bv)));
+    default:
+      return e->bias != nullptr && e->residual == nullptr ? V::add(v, bv) : v;
+  }
+}
+
 // C tile = alpha * A_panel * B_panel + beta * C, with MR x (NV * V::width) accumulators in registers.
-template <class V, int MR, int NV>
+// With an epilogue (EPI, full tiles only) the stored values go through tile_epilogue first.
+template <class V, int MR, int NV, bool EPI = false>
 void micro_kernel(int64_t kc, const float* __restrict ap, const float* __restrict bp, float* __restrict c,
-                  int64_t ldc, float alpha, float beta, int64_t mr, int64_t nr) {
+                  int64_t ldc, float alpha, float beta, int64_t mr, int64_t nr,
+                  const imcls::gemm_detail::TileEpilogue* epi = nullptr) {
   constexpr int W = V::width;
   constexpr int NR = NV * W;
   typename V::reg acc[MR][NV];
@@ -26,11 +51,16 @@ void micro_kernel(int64_t kc, const float* __restrict ap, const float* __restric
   // k-steps before the store. With ldc a multiple of 1 KB all MR rows share one L1 set; pulled
   // in at the start they would evict B-panel lines and themselves be evicted by the loop.
   const bool full = mr == MR && nr == NR;
+  const float* res = EPI ? epi->residual : nullptr;
   if (full) {
 #pragma GCC unroll 32
     for (int i = 0; i < MR; ++i) {
       __builtin_prefetch(c + i * ldc, 1, 2);
       __builtin_prefetch(c + i * ldc + NR - 1, 1, 2);
+      if (EPI && res != nullptr) {
+        __builtin_prefetch(res + i * ldc, 0, 2);
+        __builtin_prefetch(res + i * ldc + NR - 1, 0, 2);
+      }
     }
   }
   const int64_t pf_at = full ? (kc > 32 ? (kc - 32) & ~int64_t{3} : 0) : -1;
@@ -42,6 +72,10 @@ void micro_kernel(int64_t kc, const float* __restrict ap, const float* __restric
       for (int i = 0; i < MR; ++i) {
         __builtin_prefetch(c + i * ldc, 1, 3);
         __builtin_prefetch(c + i * ldc + NR - 1, 1, 3);
+        if (EPI && res != nullptr) {
+          __builtin_prefetch(res + i * ldc, 0, 3);
+          __builtin_prefetch(res + i * ldc + NR - 1, 0, 3);
+        }
       }
     }
 #pragma GCC unroll 4
@@ -79,7 +113,11 @@ void micro_kernel(int64_t kc, const float* __restrict ap, const float* __restric
 #pragma GCC unroll 32
       for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-        for (int j = 0; j < NV; ++j) V::storeu(c + i * ldc + j * W, V::mul(va, acc[i][j]));
+        for (int j = 0; j < NV; ++j) {
+          typename V::reg v = V::mul(va, acc[i][j]);
+          if constexpr (EPI) v = tile_epilogue<V>(v, epi, i, res + i * ldc + j * W);
+          V::storeu(c + i * ldc + j * W, v);
+        }
     } else {
       const typename V::reg vb = V::set1(beta);
 #pragma GCC unroll 32
@@ -87,7 +125,9 @@ void micro_kernel(int64_t kc, const float* __restrict ap, const float* __restric
 #pragma GCC unroll 4
         for (int j = 0; j < NV; ++j) {
           float* cp = c + i * ldc + j * W;
-          V::storeu(cp, V::fmadd(vb, V::loadu(cp), V::mul(va, acc[i][j])));
+          typename V::reg v = V::fmadd(vb, V::loadu(cp), V::mul(va, acc[i][j]));
+          if constexpr (EPI) v = tile_epilogue<V>(v, epi, i, res + i * ldc + j * W);
+          V::storeu(cp, v);
         }
     }
     return;
