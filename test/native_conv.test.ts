@@ -69,6 +69,8 @@ const cases: Case[] = [
   { name: '1x1 pointwise batch 3 (chunked)', n: 3, c: 16, h: 4, w: 3, k: 12, kh: 1, kw: 1 },
   { name: '1x1 pointwise large map', n: 2, c: 5, h: 60, w: 57, k: 7, kh: 1, kw: 1 },
   { name: '1x1 stride 2 (projection)', n: 2, c: 8, h: 9, w: 8, k: 10, kh: 1, kw: 1, stride: [2, 2] },
+  // Whole 12x32 (AVX-512) and 6x16 register tiles within one image, some edge tiles too.
+  { name: '3x3 pad 1 full register tiles', n: 1, c: 6, h: 20, w: 21, k: 26, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
   { name: '3x3 pad 1', n: 2, c: 4, h: 9, w: 11, k: 5, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
   { name: '3x3 stride 2 pad 1 odd', n: 3, c: 3, h: 13, w: 9, k: 4, kh: 3, kw: 3, stride: [2, 2], pad: [1, 1, 1, 1] },
   { name: '7x7 stride 2 pad 3 (stem)', n: 2, c: 3, h: 19, w: 17, k: 8, kh: 7, kw: 7, stride: [2, 2], pad: [3, 3, 3, 3] },

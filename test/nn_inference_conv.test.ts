@@ -114,9 +114,11 @@ const RESIDUAL_CASES: Array<[string, number, number, number, number, number, num
   ['3x3 deep K', 2, 96, 40, 3, 1, 9],
   ['3x3 grouped', 1, 64, 64, 3, 8, 14],
   ['3x3 depthwise', 2, 32, 32, 3, 32, 10],
+  // whole 12x32 register tiles inside one image: the epilogue runs in the micro-kernel's store
+  ['1x1 wide map', 1, 32, 64, 1, 1, 28],
 ];
 for (const [what, n, c, k, kernel, groups, size] of RESIDUAL_CASES) {
-  for (const act of ['none', 'relu', 'leaky_relu'] as const) {
+  for (const act of ['none', 'relu', 'relu6', 'leaky_relu'] as const) {
     test(`convBnAddForward (${what}, ${act}): conv, BN, shortcut and activation fused equal the conv then addAct bit for bit`, () => {
       const conv = new Conv2d({ inChannels: c, outChannels: k, kernel, padding: (kernel - 1) / 2, groups, weightName: 'w' });
       const bn = new BatchNorm2d({ channels: k, names: { scale: 's', offset: 'o', mean: 'm', variance: 'v' } });
