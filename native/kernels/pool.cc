@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "args.h"
+#include "kernels/pool_geometry.h"
 #include "registry.h"
 #include "threadpool.h"
 
@@ -15,19 +16,15 @@ namespace imcls {
 
 namespace {
 
-struct PoolGeom {
-  int64_t n, c, h, w, kh, kw, sh, sw, pt, pb, pl, pr, oh, ow;
-  bool exclusive;
-  int64_t planes() const { return n * c; }
-};
-
 int64_t field(const Napi::Object& o, const char* name) {
   Napi::Value v = o.Get(name);
   if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("pool geometry: field '") + name + "' must be a number");
   return v.As<Napi::Number>().Int64Value();
 }
 
-PoolGeom read_geom(const Napi::CallbackInfo& info, size_t i) {
+}  // namespace
+
+PoolGeom read_pool_geom(const Napi::CallbackInfo& info, size_t i) {
   if (i >= info.Length() || !info[i].IsObject()) throw Napi::TypeError::New(info.Env(), "pool geometry must be an object");
   Napi::Object o = info[i].As<Napi::Object>();
   PoolGeom g{};
@@ -41,23 +38,12 @@ PoolGeom read_geom(const Napi::CallbackInfo& info, size_t i) {
   return g;
 }
 
-void need(const Napi::CallbackInfo& info, size_t i, int64_t n, bool is_int = false) {
+void require_pool_len(const Napi::CallbackInfo& info, size_t i, int64_t n, bool is_int) {
   const size_t len = is_int ? info[i].As<Napi::Int32Array>().ElementLength() : f32len(info, i);
   if (static_cast<int64_t>(len) < n) throw Napi::RangeError::New(info.Env(), "pool: argument " + std::to_string(i) + " is too small");
 }
 
-// Window of output cell (oy, ox): clipped row/col ranges and the inclusive-average count.
-struct Window {
-  int64_t y0, y1, x0, x1, full;
-};
-inline Window window(const PoolGeom& g, int64_t oy, int64_t ox) {
-  const int64_t ys = oy * g.sh - g.pt, ye = ys + g.kh;
-  const int64_t xs = ox * g.sw - g.pl, xe = xs + g.kw;
-  return {std::max<int64_t>(ys, 0), std::min(ye, g.h), std::max<int64_t>(xs, 0), std::min(xe, g.w), g.kh * g.kw};
-}
-inline int64_t count(const PoolGeom& g, const Window& wd) {
-  return g.exclusive ? (wd.y1 - wd.y0) * (wd.x1 - wd.x0) : wd.full;
-}
+namespace {
 
 int64_t grain(const PoolGeom& g) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, g.h * g.w)); }
 
@@ -65,12 +51,12 @@ int64_t grain(const PoolGeom& g) { return std::max<int64_t>(1, 16384 / std::max<
 
 // maxPool2dForward(g, x, y, argmax)
 static Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
-  const PoolGeom g = read_geom(info, 0);
+  const PoolGeom g = read_pool_geom(info, 0);
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
-  need(info, 1, g.planes() * hw);
-  need(info, 2, g.planes() * ohw);
+  require_pool_len(info, 1, g.planes() * hw);
+  require_pool_len(info, 2, g.planes() * ohw);
   int32_t* am = i32(info, 3);
-  need(info, 3, g.planes() * ohw, true);
+  require_pool_len(info, 3, g.planes() * ohw, true);
   const float* x = f32(info, 1);
   float* y = f32(info, 2);
   parallel_for(g.planes(), grain(g), [&](int64_t b, int64_t e) {
@@ -102,12 +88,12 @@ static Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
 
 // maxPool2dBackward(g, dy, argmax, dx)
 static Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
-  const PoolGeom g = read_geom(info, 0);
+  const PoolGeom g = read_pool_geom(info, 0);
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
-  need(info, 1, g.planes() * ohw);
+  require_pool_len(info, 1, g.planes() * ohw);
   const int32_t* am = i32(info, 2);
-  need(info, 2, g.planes() * ohw, true);
-  need(info, 3, g.planes() * hw);
+  require_pool_len(info, 2, g.planes() * ohw, true);
+  require_pool_len(info, 3, g.planes() * hw);
   const float* dy = f32(info, 1);
   float* dx = f32(info, 3);
   parallel_for(g.planes(), grain(g), [&](int64_t b, int64_t e) {
@@ -125,10 +111,10 @@ static Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
 
 // avgPool2dForward(g, x, y)
 static Napi::Value AvgPoolForward(const Napi::CallbackInfo& info) {
-  const PoolGeom g = read_geom(info, 0);
+  const PoolGeom g = read_pool_geom(info, 0);
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
-  need(info, 1, g.planes() * hw);
-  need(info, 2, g.planes() * ohw);
+  require_pool_len(info, 1, g.planes() * hw);
+  require_pool_len(info, 2, g.planes() * ohw);
   const float* x = f32(info, 1);
   float* y = f32(info, 2);
   parallel_for(g.planes(), grain(g), [&](int64_t b, int64_t e) {
@@ -154,10 +140,10 @@ static Napi::Value AvgPoolForward(const Napi::CallbackInfo& info) {
 
 // avgPool2dBackward(g, dy, dx)
 static Napi::Value AvgPoolBackward(const Napi::CallbackInfo& info) {
-  const PoolGeom g = read_geom(info, 0);
+  const PoolGeom g = read_pool_geom(info, 0);
   const int64_t hw = g.h * g.w, ohw = g.oh * g.ow;
-  need(info, 1, g.planes() * ohw);
-  need(info, 2, g.planes() * hw);
+  require_pool_len(info, 1, g.planes() * ohw);
+  require_pool_len(info, 2, g.planes() * hw);
   const float* dy = f32(info, 1);
   float* dx = f32(info, 2);
   parallel_for(g.planes(), grain(g), [&](int64_t b, int64_t e) {
