@@ -5,7 +5,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+
 #include "gemm/kernel.h"
+#include "nhwc/nhwc.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -26,11 +31,15 @@ struct VecAvx2 {
   static inline __attribute__((always_inline)) reg set1(float x) { return _mm256_set1_ps(x); }
   static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static inline __attribute__((always_inline)) reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
+  static inline __attribute__((always_inline)) reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static inline __attribute__((always_inline)) reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
+  static inline __attribute__((always_inline)) reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
 };
 
 }  // namespace
 
 #include "gemm/microkernel.h"
+#include "nhwc/nhwc_tile.h"
 
 namespace imcls {
 namespace gemm_detail {
@@ -234,6 +243,21 @@ static const KernelSet kAvx2{"avx2", 6, 16, 144, 288, 4080, kernel_6x16, pack_a_
 const KernelSet* avx2_kernels() { return &kAvx2; }
 
 }  // namespace gemm_detail
+
+namespace nhwc_detail {
+
+// 6 pixels x 2 vectors (16 channels): 12 accumulators, 2 weight vectors and a broadcast in the
+// 16 ymm registers.
+static KernelSet make_avx2() {
+  KernelSet k{"avx2", 8, 6, 2, {}, &nhwc_depthwise_row<VecAvx2>};
+  fill_tile_table<VecAvx2, 2>(k, std::make_integer_sequence<int, 6 * 2>{});
+  return k;
+}
+static const KernelSet kNhwcAvx2 = make_avx2();
+
+const KernelSet* avx2_kernels() { return &kNhwcAvx2; }
+
+}  // namespace nhwc_detail
 }  // namespace imcls
 
 #pragma GCC pop_options
@@ -244,6 +268,9 @@ namespace imcls {
 namespace gemm_detail {
 const KernelSet* avx2_kernels() { return nullptr; }
 }  // namespace gemm_detail
+namespace nhwc_detail {
+const KernelSet* avx2_kernels() { return nullptr; }
+}  // namespace nhwc_detail
 }  // namespace imcls
 
 #endif

@@ -5,7 +5,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+
 #include "gemm/kernel.h"
+#include "nhwc/nhwc.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -37,6 +42,7 @@ struct VecAvx512 {
 }  // namespace
 
 #include "gemm/microkernel.h"
+#include "nhwc/nhwc_tile.h"
 
 namespace imcls {
 namespace gemm_detail {
@@ -59,6 +65,21 @@ static const KernelSet kAvx512{"avx512", 12, 32, 240, 256, 4064, kernel_12x32, p
 const KernelSet* avx512_kernels() { return &kAvx512; }
 
 }  // namespace gemm_detail
+
+namespace nhwc_detail {
+
+// 6 pixels x 4 vectors (64 channels): 24 accumulators and 4 weight vectors of the 32 zmm
+// registers, the pixel values broadcast from memory.
+static KernelSet make_avx512() {
+  KernelSet k{"avx512", 16, 6, 4, {}, &nhwc_depthwise_row<VecAvx512>};
+  fill_tile_table<VecAvx512, 4>(k, std::make_integer_sequence<int, 6 * 4>{});
+  return k;
+}
+static const KernelSet kNhwcAvx512 = make_avx512();
+
+const KernelSet* avx512_kernels() { return &kNhwcAvx512; }
+
+}  // namespace nhwc_detail
 }  // namespace imcls
 
 #pragma GCC pop_options
@@ -69,6 +90,9 @@ namespace imcls {
 namespace gemm_detail {
 const KernelSet* avx512_kernels() { return nullptr; }
 }  // namespace gemm_detail
+namespace nhwc_detail {
+const KernelSet* avx512_kernels() { return nullptr; }
+}  // namespace nhwc_detail
 }  // namespace imcls
 
 #endif

@@ -5,7 +5,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+
 #include "gemm/kernel.h"
+#include "nhwc/nhwc.h"
 
 namespace {
 
@@ -25,11 +30,16 @@ struct VecPortable {
   // Separate multiply and add: SSE2 has no FMA, and this keeps results identical to the scalar math.
   static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return a * b + c; }
   static inline __attribute__((always_inline)) reg mul(reg a, reg b) { return a * b; }
+  static inline __attribute__((always_inline)) reg add(reg a, reg b) { return a + b; }
+  // x86 semantics (a > b ? a : b), which the epilogues' NaN handling relies on.
+  static inline __attribute__((always_inline)) reg max(reg a, reg b) { return a > b ? a : b; }
+  static inline __attribute__((always_inline)) reg min(reg a, reg b) { return a < b ? a : b; }
 };
 
 }  // namespace
 
 #include "gemm/microkernel.h"
+#include "nhwc/nhwc_tile.h"
 
 namespace imcls {
 namespace gemm_detail {
@@ -44,4 +54,18 @@ static const KernelSet kBaseline{"baseline", 6, 8, 120, 256, 4080, kernel_6x8, p
 const KernelSet* baseline_kernels() { return &kBaseline; }
 
 }  // namespace gemm_detail
+
+namespace nhwc_detail {
+
+// 6 pixels x 2 vectors (8 channels): 12 accumulators in the 16 xmm registers.
+static KernelSet make_baseline() {
+  KernelSet k{"baseline", 4, 6, 2, {}, &nhwc_depthwise_row<VecPortable>};
+  fill_tile_table<VecPortable, 2>(k, std::make_integer_sequence<int, 6 * 2>{});
+  return k;
+}
+static const KernelSet kNhwcBaseline = make_baseline();
+
+const KernelSet* baseline_kernels() { return &kNhwcBaseline; }
+
+}  // namespace nhwc_detail
 }  // namespace imcls

@@ -76,6 +76,8 @@ export type ConvActivation = 'none' | 'relu' | 'relu6' | 'leaky_relu';
  */
 export interface PackedConvWeights {
   readonly backend: 'reference' | 'native';
+  /** which forward reads it: conv2dForwardPacked (NCHW, the default) or convNhwcForward */
+  readonly layout?: 'nchw' | 'nhwc';
   readonly k: number;
   readonly c: number;
   readonly kh: number;
@@ -114,6 +116,23 @@ export interface Backend {
     g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
     act: ConvActivation, alpha: number, residual?: Float32Array | null,
   ): void;
+  /**
+   * Channels-last inference (optional: the native backend). x, y and residual are NHWC buffers
+   * of the geometry's NCHW shapes; groups 1 or depthwise with multiplier 1 (convNhwcSupports).
+   * y = act(conv(x, packed) + bias + residual), fused as conv2dForwardPacked.
+   */
+  convNhwcSupports?(g: Conv2dGeometry): boolean;
+  convNhwcPackWeights?(g: Conv2dGeometry, w: Float32Array): PackedConvWeights;
+  convNhwcForward?(
+    g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
+    act: ConvActivation, alpha: number, residual?: Float32Array | null,
+  ): void;
+  /** Pools over NHWC buffers: the values maxPool2dForward / avgPool2dForward give (no argmax). */
+  maxPool2dNhwc?(g: Pool2dGeometry, x: Float32Array, y: Float32Array): void;
+  avgPool2dNhwc?(g: Pool2dGeometry, x: Float32Array, y: Float32Array): void;
+  /** Layout copies between [n][c][hw] and [n][hw][c]. */
+  nchwToNhwc?(n: number, c: number, hw: number, src: Float32Array, dst: Float32Array): void;
+  nhwcToNchw?(n: number, c: number, hw: number, src: Float32Array, dst: Float32Array): void;
   /** dx is overwritten. */
   conv2dBackwardData(g: Conv2dGeometry, dy: Float32Array, w: Float32Array, dx: Float32Array): void;
   /** dw (and db when given) are overwritten. */

@@ -14,6 +14,15 @@ const CONV_ACT: Record<ConvActivation, number> = { none: 0, relu: 1, relu6: 2, l
 export class NativeBackend extends ReferenceBackend implements Backend {
   override readonly name: 'reference' | 'native' = 'native';
   readonly addon: NativeAddon;
+  // Channels-last inference: native only (assigned below when the addon has the kernels; `declare`
+  // so that absent stays absent rather than an own property holding undefined).
+  declare convNhwcSupports?: NonNullable<Backend['convNhwcSupports']>;
+  declare convNhwcPackWeights?: NonNullable<Backend['convNhwcPackWeights']>;
+  declare convNhwcForward?: NonNullable<Backend['convNhwcForward']>;
+  declare maxPool2dNhwc?: NonNullable<Backend['maxPool2dNhwc']>;
+  declare avgPool2dNhwc?: NonNullable<Backend['avgPool2dNhwc']>;
+  declare nchwToNhwc?: NonNullable<Backend['nchwToNhwc']>;
+  declare nhwcToNchw?: NonNullable<Backend['nhwcToNchw']>;
 
   constructor(addon: NativeAddon) {
     super();
@@ -37,10 +46,33 @@ export class NativeBackend extends ReferenceBackend implements Backend {
         return { backend: 'native', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data };
       };
       this.conv2dForwardPacked = (g, x, packed, bias, y, act, alpha, residual = null) => {
-        checkPackedConvWeights(g, packed, 'native');
+        checkPackedConvWeights(g, packed, 'native', 'nchw');
         convFP(g, x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
       };
     }
+    const nhwcSize = a['convNhwcPackedSize'];
+    const nhwcPack = a['convNhwcPack'];
+    const nhwcF = a['convNhwcForward'];
+    if (nhwcSize && nhwcPack && nhwcF) {
+      this.convNhwcSupports = (g) => g.groups === 1 || (g.groups === g.c && g.k === g.c && g.kh * g.kw <= 64);
+      this.convNhwcPackWeights = (g, w) => {
+        const data = new Float32Array(nhwcSize(g) as number);
+        nhwcPack(g, w, data);
+        return { backend: 'native', layout: 'nhwc', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data };
+      };
+      this.convNhwcForward = (g, x, packed, bias, y, act, alpha, residual = null) => {
+        checkPackedConvWeights(g, packed, 'native', 'nhwc');
+        nhwcF(g, x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
+      };
+    }
+    const mpN = a['maxPool2dNhwc'];
+    if (mpN) this.maxPool2dNhwc = (g, x, y) => { mpN(g, x, y); };
+    const apN = a['avgPool2dNhwc'];
+    if (apN) this.avgPool2dNhwc = (g, x, y) => { apN(g, x, y); };
+    const toNhwc = a['nchwToNhwc'];
+    if (toNhwc) this.nchwToNhwc = (n, c, hw, src, dst) => { toNhwc(n, c, hw, src, dst); };
+    const toNchw = a['nhwcToNchw'];
+    if (toNchw) this.nhwcToNchw = (n, c, hw, src, dst) => { toNchw(n, c, hw, src, dst); };
     const convD = a['conv2dBackwardData'];
     if (convD) this.conv2dBackwardData = (g, dy, w, dx) => { convD(g, dy, w, dx); };
     const convW = a['conv2dBackwardWeight'];

@@ -106,8 +106,13 @@ export function conv2dBackwardWeightRef(g: Conv2dGeometry, x: Float32Array, dy: 
 }
 
 /** Throws unless packed was made by `backend` for weights of g's shape. */
-export function checkPackedConvWeights(g: Conv2dGeometry, packed: PackedConvWeights, backend: 'reference' | 'native'): void {
+export function checkPackedConvWeights(
+  g: Conv2dGeometry, packed: PackedConvWeights, backend: 'reference' | 'native', layout: 'nchw' | 'nhwc' = 'nchw',
+): void {
   if (packed.backend !== backend) throw new TypeError(`conv2dForwardPacked: weights were packed by the ${packed.backend} backend, not ${backend}`);
+  if ((packed.layout ?? 'nchw') !== layout) {
+    throw new TypeError(`packed conv weights: packed for the ${packed.layout ?? 'nchw'} forward, used by the ${layout} one`);
+  }
   if (packed.k !== g.k || packed.c !== g.c || packed.kh !== g.kh || packed.kw !== g.kw || packed.groups !== g.groups) {
     throw new RangeError(
       `conv2dForwardPacked: weights packed for k=${packed.k} c=${packed.c} ${packed.kh}x${packed.kw} groups=${packed.groups}, ` +

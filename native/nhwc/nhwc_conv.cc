@@ -1,0 +1,317 @@
+// NHWC convolution drivers (see nhwc.h): weight packing, the zero-bordered input, the split of
+// (output-channel panel, pixel tiles) work over the pool, and the JS entry points.
+// Hot code: -O3 regardless of the build's flags.
+#pragma GCC optimize("O3")
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "aligned_buffer.h"
+#include "args.h"
+#include "cpu.h"
+#include "nhwc/nhwc.h"
+#include "registry.h"
+#include "threadpool.h"
+
+namespace imcls {
+
+namespace nhwc_detail {
+
+const KernelSet& active_kernels() {
+  static const KernelSet* chosen = [] {
+    const KernelSet* k = nullptr;
+    const Isa isa = selected_isa();
+    if (isa == Isa::avx512) k = avx512_kernels();
+    if (k == nullptr && (isa == Isa::avx512 || isa == Isa::avx2)) k = avx2_kernels();
+    if (k == nullptr) k = baseline_kernels();
+    return k;
+  }();
+  return *chosen;
+}
+
+}  // namespace nhwc_detail
+
+namespace {
+
+using nhwc_detail::KernelSet;
+
+int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
+
+// The input with its zero border, [n][hp][wp][c]: every tap of every output pixel is in bounds.
+struct Bordered {
+  const float* data;
+  int64_t hp, wp;
+};
+
+thread_local AlignedBuffer tl_bordered;
+
+Bordered bordered_input(const ConvGeom& g, const float* x) {
+  Bordered b{x, std::max(g.h + g.pt + g.pb, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1),
+             std::max(g.w + g.pl + g.pr, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1)};
+  if (b.hp == g.h && b.wp == g.w && g.pt == 0 && g.pl == 0) return b;
+  float* dst = tl_bordered.get(g.n * b.hp * b.wp * g.c);
+  const int64_t row = b.wp * g.c;
+  parallel_for(g.n * b.hp, 8, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t img = r / b.hp, iy = r % b.hp - g.pt;
+      float* d = dst + r * row;
+      if (iy < 0 || iy >= g.h) {
+        std::memset(d, 0, sizeof(float) * row);
+        continue;
+      }
+      const int64_t left = g.pl * g.c, body = g.w * g.c;
+      std::memset(d, 0, sizeof(float) * left);
+      std::memcpy(d + left, x + (img * g.h + iy) * body, sizeof(float) * body);
+      std::memset(d + left + body, 0, sizeof(float) * (row - left - body));
+    }
+  });
+  b.data = dst;
+  return b;
+}
+
+int64_t panel_width(const KernelSet& K) { return static_cast<int64_t>(K.nv) * K.width; }
+
+// Depth rows of the packed panel layout: (ky, kx, ci).
+int64_t depth(const ConvGeom& g) { return g.kh * g.kw * g.c; }
+
+// Floats of panel q's rows (the last panel is only as wide as its channels, in whole vectors).
+int64_t panel_row(const KernelSet& K, const ConvGeom& g, int64_t q) {
+  const int64_t pw = panel_width(K), left = g.k - q * pw;
+  return left >= pw ? pw : ceil_div(left, K.width) * K.width;
+}
+
+}  // namespace
+
+int64_t nhwc_conv_packed_size(const ConvGeom& g) {
+  const KernelSet& K = nhwc_detail::active_kernels();
+  const int64_t pw = panel_width(K), panels = ceil_div(g.k, pw);
+  return depth(g) * ((panels - 1) * pw + panel_row(K, g, panels - 1));
+}
+
+void nhwc_conv_pack(const ConvGeom& g, const float* w, float* packed) {
+  const KernelSet& K = nhwc_detail::active_kernels();
+  const int64_t pw = panel_width(K), panels = ceil_div(g.k, pw), d = depth(g), khw = g.kh * g.kw;
+  parallel_for(panels, 1, [&](int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) {
+      const int64_t rw = panel_row(K, g, q), co0 = q * pw;
+      float* out = packed + q * d * pw;
+      for (int64_t t = 0; t < khw; ++t)
+        for (int64_t ci = 0; ci < g.c; ++ci) {
+          float* o = out + (t * g.c + ci) * rw;
+          for (int64_t j = 0; j < rw; ++j) {
+            const int64_t co = co0 + j;
+            o[j] = co < g.k ? w[(co * g.c + ci) * khw + t] : 0.f;
+          }
+        }
+    }
+  });
+}
+
+namespace {
+
+// A depth range [k0, k1) of the packed rows as contiguous runs of the bordered input.
+struct DepthRange {
+  int64_t k0;
+  std::vector<int64_t> off, len;
+};
+
+// The depth as contiguous runs of (taps x channels) of a pixel's window (a whole kernel row
+// when columns are not dilated), cut into ranges of at most `kc` rows.
+std::vector<DepthRange> depth_ranges(const ConvGeom& g, int64_t wp, int64_t kc) {
+  std::vector<int64_t> run_off;
+  int64_t run_len;
+  if (g.dw == 1) {
+    for (int64_t ky = 0; ky < g.kh; ++ky) run_off.push_back(ky * g.dh * wp * g.c);
+    run_len = g.kw * g.c;
+  } else {
+    for (int64_t ky = 0; ky < g.kh; ++ky)
+      for (int64_t kx = 0; kx < g.kw; ++kx) run_off.push_back((ky * g.dh * wp + kx * g.dw) * g.c);
+    run_len = g.c;
+  }
+  const int64_t total = static_cast<int64_t>(run_off.size()) * run_len;
+  const int64_t n = ceil_div(total, kc), step = ceil_div(total, n);
+  std::vector<DepthRange> ranges;
+  for (int64_t k0 = 0; k0 < total; k0 += step) {
+    DepthRange r{k0, {}, {}};
+    const int64_t k1 = std::min(total, k0 + step);
+    for (int64_t k = k0; k < k1;) {
+      const int64_t run = k / run_len, in = k % run_len, len = std::min(run_len - in, k1 - k);
+      r.off.push_back(run_off[static_cast<size_t>(run)] + in);
+      r.len.push_back(len);
+      k += len;
+    }
+    ranges.push_back(std::move(r));
+  }
+  return ranges;
+}
+
+// Weights up to this size are read from L2 for every tile: each tile runs all output-channel
+// panels (its output pixels written whole, once, in order). Larger ones go panel by panel, each
+// panel's depth in ranges that stay in L2 while all the tiles stream past.
+constexpr int64_t kL2Weights = 512 * 1024;
+constexpr int64_t kRangeBytes = 256 * 1024;
+
+}  // namespace
+
+void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, const float* bias, EpilogueAct act,
+                       float alpha, const float* residual, float* y) {
+  const KernelSet& K = nhwc_detail::active_kernels();
+  const int64_t np = g.n * g.ohw();
+  if (np == 0) return;
+  const Bordered xb = bordered_input(g, x);
+  const int64_t pw = panel_width(K), panels = ceil_div(g.k, pw), d = depth(g), mr = K.mr;
+  const int64_t tiles = ceil_div(np, mr);
+  const bool tile_outer = d * g.k * static_cast<int64_t>(sizeof(float)) <= kL2Weights;
+  const std::vector<DepthRange> ranges =
+      depth_ranges(g, xb.wp, tile_outer ? d : std::max<int64_t>(1, kRangeBytes / (pw * static_cast<int64_t>(sizeof(float)))));
+  ThreadPool& pool = ThreadPool::instance();
+  const int64_t T = ThreadPool::inside_task() ? 1 : pool.size();
+  // Units: a run of tiles (x one panel when panel-outer), enough of them to balance the pool.
+  const int64_t unit_panels = tile_outer ? 1 : panels;
+  const int64_t chunks = std::min(tiles, std::max<int64_t>(1, ceil_div(8 * T, unit_panels)));
+  const int64_t ohw = g.ohw();
+  auto run_tile = [&](nhwc_detail::TileArgs& a, const float** px, int64_t t, int64_t q, const DepthRange& r, bool first,
+                      bool last) {
+    const int64_t p0 = t * mr, rows = std::min(mr, np - p0);
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t p = p0 + i, img = p / ohw, pix = p % ohw;
+      px[i] = xb.data + ((img * xb.hp + (pix / g.ow) * g.sh) * xb.wp + (pix % g.ow) * g.sw) * g.c;
+    }
+    const int64_t co0 = q * pw, nv = panel_row(K, g, q) / K.width;
+    a.seg_off = r.off.data();
+    a.seg_len = r.len.data();
+    a.nseg = static_cast<int64_t>(r.off.size());
+    a.b = packed + q * d * pw + r.k0 * nv * K.width;
+    a.y = y + p0 * g.k + co0;
+    a.bias = bias != nullptr ? bias + co0 : nullptr;
+    a.residual = residual != nullptr ? residual + p0 * g.k + co0 : nullptr;
+    a.valid = static_cast<int>(std::min(pw, g.k - co0));
+    a.accumulate = !first;
+    a.finish = last;
+    K.tile[rows - 1][nv - 1](a);
+  };
+  auto unit = [&](int64_t u) {
+    const int64_t ch = u % chunks, t0 = tiles * ch / chunks, t1 = tiles * (ch + 1) / chunks;
+    nhwc_detail::TileArgs a{};
+    const float* px[nhwc_detail::kMaxR];
+    a.px = px;
+    a.ldc = g.k;
+    a.act = static_cast<int>(act);
+    a.alpha = alpha;
+    if (tile_outer) {
+      for (int64_t t = t0; t < t1; ++t)
+        for (int64_t q = 0; q < panels; ++q) run_tile(a, px, t, q, ranges[0], true, true);
+      return;
+    }
+    const int64_t q = u / chunks;
+    for (size_t ri = 0; ri < ranges.size(); ++ri)
+      for (int64_t t = t0; t < t1; ++t) run_tile(a, px, t, q, ranges[ri], ri == 0, ri + 1 == ranges.size());
+  };
+  const int64_t units = unit_panels * chunks;
+  if (T > 1 && units > 1) {
+    pool.run(static_cast<int>(units), [&](int u) { unit(u); });
+  } else {
+    for (int64_t u = 0; u < units; ++u) unit(u);
+  }
+}
+
+void nhwc_depthwise_pack(const ConvGeom& g, const float* w, float* packed) {
+  const int64_t khw = g.kh * g.kw;
+  for (int64_t ch = 0; ch < g.c; ++ch)
+    for (int64_t t = 0; t < khw; ++t) packed[t * g.c + ch] = w[ch * khw + t];
+}
+
+void nhwc_depthwise_forward(const ConvGeom& g, const float* x, const float* packed, const float* bias,
+                            EpilogueAct act, float alpha, float* y) {
+  const KernelSet& K = nhwc_detail::active_kernels();
+  if (g.n * g.ohw() == 0) return;
+  // Read straight from x (a bordered copy would double the traffic of a memory-bound layer).
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, g.ow * g.c * g.kh * g.kw));
+  parallel_for(g.n * g.oh, grain, [&](int64_t r0, int64_t r1) {
+    nhwc_detail::DepthwiseArgs a{};
+    a.h = g.h; a.w = g.w; a.c = g.c;
+    a.kh = g.kh; a.kw = g.kw; a.sh = g.sh; a.sw = g.sw; a.pt = g.pt; a.pl = g.pl; a.dh = g.dh; a.dw = g.dw;
+    a.ow = g.ow;
+    a.w_packed = packed;
+    a.bias = bias;
+    a.act = static_cast<int>(act);
+    a.alpha = alpha;
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t img = r / g.oh;
+      a.x = x + img * g.h * g.w * g.c;
+      a.oy = r % g.oh;
+      a.y = y + r * g.ow * g.c;
+      K.depthwise(a);
+    }
+  });
+}
+
+// ---- JS entry points --------------------------------------------------------------------
+
+namespace {
+
+// Depthwise kernels list a pixel's taps in a 64-entry table.
+bool depthwise_geometry(const ConvGeom& g) { return g.groups == g.c && g.k == g.c && g.groups > 1 && g.kh * g.kw <= 64; }
+
+void require_supported(const Napi::CallbackInfo& info, const ConvGeom& g) {
+  if (g.groups != 1 && !depthwise_geometry(g))
+    throw Napi::RangeError::New(info.Env(), "NHWC conv: only groups 1 and depthwise (groups == channels, multiplier 1, at most 64 taps)");
+}
+
+EpilogueAct act_arg(const Napi::CallbackInfo& info, size_t i) {
+  const int64_t act = int_arg(info, i);
+  if (act < 0 || act > 3) throw Napi::RangeError::New(info.Env(), "NHWC conv: act must be 0 (none), 1 (relu), 2 (relu6) or 3 (leaky_relu)");
+  return static_cast<EpilogueAct>(act);
+}
+
+int64_t packed_size(const ConvGeom& g) {
+  return depthwise_geometry(g) ? g.kh * g.kw * g.c : nhwc_conv_packed_size(g);
+}
+
+}  // namespace
+
+// convNhwcPackedSize(g) -> floats of the buffer convNhwcPack fills.
+static Napi::Value ConvNhwcPackedSize(const Napi::CallbackInfo& info) {
+  const ConvGeom g = read_conv_geom(info, 0);
+  require_supported(info, g);
+  return Napi::Number::New(info.Env(), static_cast<double>(packed_size(g)));
+}
+
+// convNhwcPack(g, w OIHW, packed)
+static Napi::Value ConvNhwcPack(const Napi::CallbackInfo& info) {
+  const ConvGeom g = read_conv_geom(info, 0);
+  require_supported(info, g);
+  require_len(info, 1, g.k * g.kk(), "w");
+  require_len(info, 2, packed_size(g), "packed");
+  if (depthwise_geometry(g)) nhwc_depthwise_pack(g, f32(info, 1), f32(info, 2));
+  else nhwc_conv_pack(g, f32(info, 1), f32(info, 2));
+  return info.Env().Undefined();
+}
+
+// convNhwcForward(g, x NHWC, packed, bias|null, y NHWC, act, alpha, residual NHWC|null)
+static Napi::Value ConvNhwcForward(const Napi::CallbackInfo& info) {
+  const ConvGeom g = read_conv_geom(info, 0);
+  require_supported(info, g);
+  require_len(info, 1, g.n * g.c * g.hw(), "x");
+  require_len(info, 2, packed_size(g), "packed");
+  float* bias = f32_or_null(info, 3);
+  if (bias) require_len(info, 3, g.k, "bias");
+  require_len(info, 4, g.n * g.k * g.ohw(), "y");
+  const EpilogueAct act = act_arg(info, 5);
+  const float alpha = info.Length() > 6 && info[6].IsNumber() ? static_cast<float>(num_arg(info, 6)) : 0.f;
+  const float* residual = info.Length() > 7 ? f32_or_null(info, 7) : nullptr;
+  if (residual) require_len(info, 7, g.n * g.k * g.ohw(), "residual");
+  if (depthwise_geometry(g)) {
+    if (residual) throw Napi::RangeError::New(info.Env(), "NHWC depthwise conv: no residual");
+    nhwc_depthwise_forward(g, f32(info, 1), f32(info, 2), bias, act, alpha, f32(info, 4));
+  } else {
+    nhwc_conv_forward(g, f32(info, 1), f32(info, 2), bias, act, alpha, residual, f32(info, 4));
+  }
+  return info.Env().Undefined();
+}
+
+IMCLS_EXPORT("convNhwcPackedSize", ConvNhwcPackedSize);
+IMCLS_EXPORT("convNhwcPack", ConvNhwcPack);
+IMCLS_EXPORT("convNhwcForward", ConvNhwcForward);
+
+}  // namespace imcls

@@ -1,0 +1,234 @@
+// The NHWC register-tile and depthwise-row kernels (see nhwc.h), written once over the vector
+// traits of microkernel.h (plus add/max/min) and instantiated by each ISA file under its own
+// target pragma. Internal linkage throughout, for the reason microkernel.h gives.
+//
+// Include after gemm/microkernel.h, <algorithm>, <type_traits> and <utility>.
+
+namespace {
+
+using imcls::nhwc_detail::DepthwiseArgs;
+using imcls::nhwc_detail::TileArgs;
+
+// Scalar epilogue of one value: + bias, + residual, then the activation (the vector one below
+// does the same operations in the same order).
+inline float nhwc_epilogue_scalar(float v, const float* bias, const float* res, int act, float alpha) {
+  if (bias != nullptr) v += *bias;
+  if (res != nullptr) v += *res;
+  switch (act) {
+    case 1: return v < 0.f ? 0.f : v;
+    case 2: return v < 0.f ? 0.f : (6.f < v ? 6.f : v);
+    case 3: return v > 0.f ? v : alpha * v;
+    default: return v;
+  }
+}
+
+// Vector max/min return the second operand on NaN: max(0, v) passes NaN through like v < 0 ? 0 : v.
+template <class V>
+inline __attribute__((always_inline)) typename V::reg nhwc_epilogue(typename V::reg v, const float* bias,
+                                                                    const float* res, int act) {
+  if (bias != nullptr) v = V::add(v, V::loadu(bias));
+  if (res != nullptr) v = V::add(v, V::loadu(res));
+  if (act == 1) return V::max(V::zero(), v);
+  if (act == 2) return V::min(V::set1(6.f), V::max(V::zero(), v));
+  return v;
+}
+
+template <class V, int R, int NV>
+void nhwc_tile(const TileArgs& t) {
+  constexpr int W = V::width, PW = NV * W;
+  // Whole vectors of existing channels; the last panel may end in a partial one (rem lanes).
+  const int fv = t.valid / W, rem = t.valid - fv * W;
+  typename V::reg acc[R][NV];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = t.accumulate && j < fv ? V::loadu(t.y + i * t.ldc + j * W) : V::zero();
+  const float* __restrict b = t.b;
+  for (int64_t s = 0; s < t.nseg; ++s) {
+    const float* a[R];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) a[i] = t.px[i] + t.seg_off[s];
+    const int64_t len = t.seg_len[s];
+    for (int64_t p = 0; p < len; ++p, b += PW) {
+      typename V::reg bv[NV];
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + j * W);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) {
+        const typename V::reg va = V::bcast(a[i] + p);
+#pragma GCC unroll 4
+        for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(va, bv[j], acc[i][j]);
+      }
+    }
+  }
+  // leaky_relu's select has no vector form here: its tiles finish in the scalar loop below.
+  const bool vector_epilogue = t.finish && t.act != 3;
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) {
+      const int64_t o = i * t.ldc + j * W;
+      if (j < fv) {
+        const typename V::reg v =
+            vector_epilogue ? nhwc_epilogue<V>(acc[i][j], t.bias != nullptr ? t.bias + j * W : nullptr,
+                                               t.residual != nullptr ? t.residual + o : nullptr, t.act)
+                            : acc[i][j];
+        V::storeu(t.y + o, v);
+      } else if (j == fv && rem > 0) {
+        // the partial vector: through a scratch vector, lane by lane
+        alignas(64) float lanes[W];
+        V::storeu(lanes, acc[i][j]);
+        for (int l = 0; l < rem; ++l) {
+          const float v = t.accumulate ? t.y[o + l] + lanes[l] : lanes[l];
+          t.y[o + l] = t.finish ? nhwc_epilogue_scalar(v, t.bias != nullptr ? t.bias + j * W + l : nullptr,
+                                                       t.residual != nullptr ? t.residual + o + l : nullptr, t.act, t.alpha)
+                                : v;
+        }
+      }
+    }
+  if (t.finish && t.act == 3) {
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < fv * W; ++j) {
+        const int64_t o = i * t.ldc + j;
+        t.y[o] = nhwc_epilogue_scalar(t.y[o], t.bias != nullptr ? t.bias + j : nullptr,
+                                      t.residual != nullptr ? t.residual + o : nullptr, 3, t.alpha);
+      }
+  }
+}
+
+// Depthwise, one output pixel whose window crosses the border: its in-bounds taps are listed
+// (out-of-bounds taps are the zero padding, skipped), then 4, 2, 1 vectors of channels at a
+// time and the scalar remainder sum them in (ky, kx) order from zero; bias and activation last.
+template <class V>
+inline void nhwc_depthwise_pixel(const DepthwiseArgs& d, int64_t ox) {
+  constexpr int W = V::width;
+  const int64_t c = d.c;
+  int64_t xo[64], wo[64];  // kh * kw <= 64 (checked by the driver)
+  const int64_t iy0 = d.oy * d.sh - d.pt, ix0 = ox * d.sw - d.pl;
+  int taps = 0;
+  for (int64_t ky = 0; ky < d.kh; ++ky) {
+    const int64_t iy = iy0 + ky * d.dh;
+    if (iy < 0 || iy >= d.h) continue;
+    for (int64_t kx = 0; kx < d.kw; ++kx) {
+      const int64_t ix = ix0 + kx * d.dw;
+      if (ix < 0 || ix >= d.w) continue;
+      xo[taps] = (iy * d.w + ix) * c;
+      wo[taps] = (ky * d.kw + kx) * c;
+      ++taps;
+    }
+  }
+  float* yo = d.y + ox * c;
+  int64_t cv = 0;
+  auto block = [&](auto nvec) {
+    constexpr int N = decltype(nvec)::value;
+    for (; cv + N * W <= c; cv += N * W) {
+      typename V::reg acc[N];
+#pragma GCC unroll 4
+      for (int j = 0; j < N; ++j) acc[j] = V::zero();
+      for (int t = 0; t < taps; ++t) {
+#pragma GCC unroll 4
+        for (int j = 0; j < N; ++j)
+          acc[j] = V::fmadd(V::loadu(d.x + xo[t] + cv + j * W), V::loadu(d.w_packed + wo[t] + cv + j * W), acc[j]);
+      }
+#pragma GCC unroll 4
+      for (int j = 0; j < N; ++j) {
+        const float* bj = d.bias != nullptr ? d.bias + cv + j * W : nullptr;
+        V::storeu(yo + cv + j * W, d.act == 3 ? acc[j] : nhwc_epilogue<V>(acc[j], bj, nullptr, d.act));
+      }
+    }
+  };
+  block(std::integral_constant<int, 4>{});
+  block(std::integral_constant<int, 2>{});
+  block(std::integral_constant<int, 1>{});
+  const int64_t vec_end = cv;
+  for (; cv < c; ++cv) {
+    float acc = 0.f;
+    for (int t = 0; t < taps; ++t) acc += d.x[xo[t] + cv] * d.w_packed[wo[t] + cv];
+    yo[cv] = nhwc_epilogue_scalar(acc, d.bias != nullptr ? d.bias + cv : nullptr, nullptr, d.act, d.alpha);
+  }
+  if (d.act == 3)
+    for (int64_t j = 0; j < vec_end; ++j) yo[j] = nhwc_epilogue_scalar(yo[j], d.bias != nullptr ? d.bias + j : nullptr, nullptr, 3, d.alpha);
+}
+
+// Depthwise, 4 neighbouring output pixels whose windows are inside the image: the same sums,
+// 4 pixels x 2 vectors of independent accumulators (an FMA chain per pixel alone would wait on
+// its own latency), each weight vector loaded once for the 4 pixels.
+template <class V>
+inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_t* rel, int taps) {
+  constexpr int W = V::width, P = 4;
+  const int64_t c = d.c;
+  const float* xp[P];
+  for (int p = 0; p < P; ++p) xp[p] = d.x + ((d.oy * d.sh - d.pt) * d.w + (ox + p) * d.sw - d.pl) * c;
+  float* yo = d.y + ox * c;
+  int64_t cv = 0;
+  auto block = [&](auto nvec) {
+    constexpr int N = decltype(nvec)::value;
+    for (; cv + N * W <= c; cv += N * W) {
+      typename V::reg acc[P][N];
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p)
+#pragma GCC unroll 2
+        for (int j = 0; j < N; ++j) acc[p][j] = V::zero();
+      for (int t = 0; t < taps; ++t) {
+        typename V::reg wv[N];
+#pragma GCC unroll 2
+        for (int j = 0; j < N; ++j) wv[j] = V::loadu(d.w_packed + t * c + cv + j * W);
+#pragma GCC unroll 4
+        for (int p = 0; p < P; ++p)
+#pragma GCC unroll 2
+          for (int j = 0; j < N; ++j) acc[p][j] = V::fmadd(V::loadu(xp[p] + rel[t] + cv + j * W), wv[j], acc[p][j]);
+      }
+#pragma GCC unroll 4
+      for (int p = 0; p < P; ++p)
+#pragma GCC unroll 2
+        for (int j = 0; j < N; ++j) {
+          const float* bj = d.bias != nullptr ? d.bias + cv + j * W : nullptr;
+          float* out = yo + p * c + cv + j * W;
+          V::storeu(out, d.act == 3 ? acc[p][j] : nhwc_epilogue<V>(acc[p][j], bj, nullptr, d.act));
+        }
+    }
+  };
+  block(std::integral_constant<int, 2>{});
+  block(std::integral_constant<int, 1>{});
+  const int64_t vec_end = cv;
+  for (int p = 0; p < P; ++p) {
+    float* y = yo + p * c;
+    for (int64_t ch = cv; ch < c; ++ch) {
+      float acc = 0.f;
+      for (int t = 0; t < taps; ++t) acc += xp[p][rel[t] + ch] * d.w_packed[t * c + ch];
+      y[ch] = nhwc_epilogue_scalar(acc, d.bias != nullptr ? d.bias + ch : nullptr, nullptr, d.act, d.alpha);
+    }
+    if (d.act == 3)
+      for (int64_t j = 0; j < vec_end; ++j) y[j] = nhwc_epilogue_scalar(y[j], d.bias != nullptr ? d.bias + j : nullptr, nullptr, 3, d.alpha);
+  }
+}
+
+// One output row: border pixels one by one, the interior 4 at a time.
+template <class V>
+void nhwc_depthwise_row(const DepthwiseArgs& d) {
+  const int64_t iy0 = d.oy * d.sh - d.pt;
+  const bool rows_inside = iy0 >= 0 && iy0 + (d.kh - 1) * d.dh < d.h;
+  // columns whose whole window is inside: ix0 = ox * sw - pl >= 0 and ix0 + (kw - 1) * dw < w
+  int64_t lo = d.ow, hi = d.ow;
+  if (rows_inside) {
+    lo = std::min(d.ow, (d.pl + d.sw - 1) / d.sw);
+    const int64_t last = d.w - 1 - (d.kw - 1) * d.dw + d.pl;  // largest ox * sw allowed
+    hi = last < 0 ? lo : std::max(lo, std::min(d.ow, last / d.sw + 1));
+  }
+  int64_t rel[64];  // kh * kw <= 64
+  const int taps = static_cast<int>(d.kh * d.kw);
+  for (int t = 0; t < taps; ++t) rel[t] = ((t / d.kw) * d.dh * d.w + (t % d.kw) * d.dw) * d.c;
+  int64_t ox = 0;
+  for (; ox < lo; ++ox) nhwc_depthwise_pixel<V>(d, ox);
+  for (; ox + 4 <= hi; ox += 4) nhwc_depthwise_quad<V>(d, ox, rel, taps);
+  for (; ox < d.ow; ++ox) nhwc_depthwise_pixel<V>(d, ox);
+}
+
+// Fills k.tile[r - 1][nv - 1] for every r <= R, nv <= NV (call with
+// std::make_integer_sequence<int, R * NV>).
+template <class V, int NV, int... I>
+void fill_tile_table(imcls::nhwc_detail::KernelSet& k, std::integer_sequence<int, I...>) {
+  ((k.tile[I / NV][I % NV] = &nhwc_tile<V, I / NV + 1, I % NV + 1>), ...);
+}
+
+}  // namespace
