@@ -4,7 +4,7 @@
 // multiples of 8. Only units 2..n of a stage have the identity shortcut. The last conv has
 // int(1280·scale) channels when scale > 1, else 1280. Init: Fluid defaults (conv Normal(0, √(2/(k·k·C_in)))
 // with the total C_in even for depthwise convs; fc Xavier uniform).
-import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier, convBnAddForward, convBnForward } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier, convBnAddForward, convBnForward, enterChannelsLast } from '../nn/index.js';
 import { globalAvgPool2d } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
@@ -92,9 +92,13 @@ export class MobileNetV2 extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const y = chainForward(this.layers, x);
+    // every layer has a channels-last kernel: inference runs NHWC from the stem on
+    const stem = this.layers[0] as ConvBN;
+    const xin = enterChannelsLast(x, stem.conv, stem.bn);
+    const y = chainForward(this.layers, xin);
+    if (xin !== x && y !== xin) xin.free();
     const g = globalAvgPool2d(y);
-    if (!g.requiresGrad && y !== x) y.free();
+    if (!g.requiresGrad && y !== x && y !== xin) y.free();
     return this.fc.forward(g);
   }
 }

@@ -4,7 +4,7 @@
 //  * basic blocks (18/34) always project in res2a, even though it is 64→64 at stride 1;
 //  * 101/152/200 name their res4 blocks res4a, res4b1, res4b2, …;
 //  * vd: the downsampling shortcut is avgpool 2×2 s2 (ceil) → 1×1 conv s1 → BN, except in the first stage.
-import { AvgPool2d, GlobalAvgPool2d, MaxPool2d, Module, convBnAddForward } from '../nn/index.js';
+import { AvgPool2d, GlobalAvgPool2d, MaxPool2d, Module, convBnAddForward, enterChannelsLast } from '../nn/index.js';
 import type { Linear } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ConvBN, bnNames, chainForward, fcHead } from './layers.js';
@@ -90,9 +90,12 @@ export class ResNet extends Module {
   readonly blocks: ResidualBlock[] = [];
   readonly gap = new GlobalAvgPool2d();
   readonly fc: Linear;
+  /** every layer has a channels-last kernel (not ResNeXt's grouped 3x3), so inference runs NHWC */
+  private readonly channelsLastInference: boolean;
 
   constructor(spec: ResNetSpec, classDim: number) {
     super();
+    this.channelsLastInference = spec.cardinality === 1;
     if (spec.stem === 'deep') {
       this.stem.push(resnetConvBN('conv1_1', { inChannels: 3, outChannels: 32, kernel: 3, stride: 2, relu: true }));
       this.stem.push(resnetConvBN('conv1_2', { inChannels: 32, outChannels: 32, kernel: 3, relu: true }));
@@ -140,7 +143,10 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const s = chainForward(this.stem, x);
+    const first = this.stem[0] as ConvBN;
+    const xin = this.channelsLastInference ? enterChannelsLast(x, first.conv, first.bn) : x;
+    const s = chainForward(this.stem, xin);
+    if (xin !== x) xin.free();
     const p = this.pool.forward(s);
     if (!p.requiresGrad && s !== x) s.free();
     const y = chainForward(this.blocks, p);

@@ -15,9 +15,11 @@ import { getBackend } from '../backend/index.js';
 import { needsGrad } from '../tensor/autograd.js';
 import { addAct, conv2dGeometry, swish } from '../tensor/ops/index.js';
 import { unaryOp } from '../tensor/ops/elementwise.js';
-import { empty, type Tensor } from '../tensor/tensor.js';
+import { allocF32 } from '../tensor/buffer_pool.js';
+import { empty, Tensor } from '../tensor/tensor.js';
 import { isTracing } from '../tensor/trace.js';
 import type { BatchNorm2d } from './batchnorm.js';
+import { channelsLastConvSupported, channelsLastCopy } from './channels_last.js';
 import type { Conv2d } from './conv.js';
 
 /** Activation after the conv (and BN): a rectifier, or swish (applied as a separate op). */
@@ -38,6 +40,8 @@ interface Prepared {
   readonly bias: Float32Array | null;
   /** weights packed by the backend for this conv's k, c, kh, kw, groups (fixed by its weight shape) */
   packed: PackedConvWeights | null;
+  /** the same for the channels-last forward */
+  packedNhwc: PackedConvWeights | null;
 }
 
 const prepared = new WeakMap<Conv2d, Prepared>();
@@ -91,7 +95,7 @@ function prepare(conv: Conv2d, bn: BatchNorm2d | null, be: Backend): Prepared {
   const p = prepared.get(conv);
   if (p !== undefined && fresh(p, be, sources)) return p;
   const { weight, bias } = fold(conv, bn);
-  const next: Prepared = { backend: be, sources, versions: sources.map((t) => t.version), weight, bias, packed: null };
+  const next: Prepared = { backend: be, sources, versions: sources.map((t) => t.version), weight, bias, packed: null, packedNhwc: null };
   prepared.set(conv, next);
   return next;
 }
@@ -113,19 +117,28 @@ export function inferenceConvForward(
   const be = getBackend();
   const p = prepare(conv, bn, be);
   const g = conv2dGeometry(x.shape, conv.weight.shape, conv.convOptions());
-  const y = empty([g.n, g.k, g.oh, g.ow]);
+  const shape = [g.n, g.k, g.oh, g.ow];
+  if (residual !== null && !residual.shape.every((d, i) => d === shape[i])) {
+    throw new RangeError(`inferenceConvForward: residual [${residual.shape.join(', ')}] for an output [${shape.join(', ')}]`);
+  }
   const rect: RectifierActivation = act === 'swish' ? 'none' : act;
   const slope = rect === 'leaky_relu' ? alpha : 0;
-  if (residual !== null && !residual.shape.every((d, i) => d === y.shape[i])) {
-    throw new RangeError(`inferenceConvForward: residual [${residual.shape.join(', ')}] for an output [${y.shape.join(', ')}]`);
-  }
-  if (be.conv2dPackWeights !== undefined && be.conv2dForwardPacked !== undefined) {
-    if (p.packed === null) {
-      p.packed = be.conv2dPackWeights(g, p.weight!);
-      p.weight = null; // the packed copy is all later calls read
-    }
+  let y: Tensor;
+  if (x.channelsLast && channelsLastConvSupported(g)) {
+    // channels-last in, channels-last out (see channels_last.ts)
+    p.packedNhwc ??= be.convNhwcPackWeights!(g, foldedWeight(p, conv, bn));
+    p.weight = null;
+    y = Tensor.channelsLast(allocF32(g.n * g.k * g.oh * g.ow), shape);
+    const r = residual === null ? null : channelsLastCopy(residual);
+    be.convNhwcForward!(g, x.channelsLastValues(), p.packedNhwc, p.bias, y.channelsLastValues(), rect, slope, r?.channelsLastValues() ?? null);
+    if (r !== null && r !== residual) r.free();
+  } else if (be.conv2dPackWeights !== undefined && be.conv2dForwardPacked !== undefined) {
+    y = empty(shape);
+    p.packed ??= be.conv2dPackWeights(g, foldedWeight(p, conv, bn));
+    p.weight = null; // the packed copies are all later calls read
     be.conv2dForwardPacked(g, x.values, p.packed, p.bias, y.values, rect, slope, residual?.values ?? null);
   } else {
+    y = empty(shape);
     be.conv2dForward(g, x.values, p.weight!, p.bias, y.values);
     if (residual !== null) be.addAct(y.values, residual.values, rect, slope, y.values);
     else if (rect !== 'none') be.unary(rect, y.values, y.values, slope);
@@ -134,6 +147,11 @@ export function inferenceConvForward(
   const out = swish(y);
   y.free();
   return out;
+}
+
+/** The folded OIHW weights: kept until the first packing, folded again for a second layout. */
+function foldedWeight(p: Prepared, conv: Conv2d, bn: BatchNorm2d | null): Float32Array {
+  return p.weight ?? fold(conv, bn).weight;
 }
 
 /**

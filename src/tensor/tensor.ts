@@ -1,5 +1,11 @@
 // The Tensor: a contiguous NCHW float32 (or int32 label/index) buffer with a shape, plus the
 // autograd fields an op sets when it records itself on the tape.
+//
+// The inference fast path may hold a 4-D tensor channels-last (NHWC storage, the shape still
+// the logical [n, c, h, w]; see nn/channels_last.ts). Every accessor of the storage but
+// channelsLastValues() turns such a tensor back to NCHW first, so code that knows nothing of
+// layouts always sees NCHW.
+import { getBackend } from '../backend/index.js';
 import { allocF32, releaseF32 } from './buffer_pool.js';
 import { runBackward, type GradNode } from './autograd.js';
 
@@ -36,6 +42,7 @@ export class Tensor {
   /** Protects an intermediate from being freed when backward() consumes the graph. */
   kept = false;
   private _version = 0;
+  private nhwc = false;
 
   constructor(data: Float32Array | Int32Array, shape: Shape) {
     assertShape(shape);
@@ -49,6 +56,51 @@ export class Tensor {
 
   get ndim(): number {
     return this.shape.length;
+  }
+
+  /** A 4-D float32 tensor of logical shape [n, c, h, w] over an NHWC buffer. */
+  static channelsLast(data: Float32Array, shape: Shape): Tensor {
+    if (shape.length !== 4) throw new RangeError(`a channels-last tensor is 4-D, got [${shape.join(', ')}]`);
+    const t = new Tensor(data, shape);
+    t.nhwc = true;
+    return t;
+  }
+
+  /** Whether the storage is channels-last (NHWC). */
+  get channelsLast(): boolean {
+    return this.nhwc;
+  }
+
+  /** The NHWC storage of a channels-last tensor, as is (the version is left alone). */
+  channelsLastValues(): Float32Array {
+    if (!this.nhwc) throw new Error('channelsLastValues: the tensor is NCHW');
+    return this.peekStorage();
+  }
+
+  /** Turns channels-last storage into NCHW, in place (a fresh buffer; the NHWC one is pooled). */
+  private toNchw(): void {
+    const src = this.peekStorage();
+    const [n, c, h, w] = this.shape as [number, number, number, number];
+    const dst = allocF32(src.length);
+    const be = getBackend();
+    if (be.nhwcToNchw) {
+      be.nhwcToNchw(n, c, h * w, src, dst);
+    } else {
+      const hw = h * w;
+      for (let i = 0; i < n; i++)
+        for (let p = 0; p < hw; p++)
+          for (let ch = 0; ch < c; ch++) dst[(i * c + ch) * hw + p] = src[(i * hw + p) * c + ch]!;
+    }
+    this.buf = dst;
+    this.nhwc = false;
+    releaseF32(src);
+  }
+
+  private peekStorage(): Float32Array {
+    const b = this.buf;
+    if (b === null) throw new Error('tensor was freed');
+    if (!(b instanceof Float32Array)) throw new TypeError(`expected a float32 tensor, got ${this.dtype}`);
+    return b;
   }
 
   get isLeaf(): boolean {
@@ -71,6 +123,7 @@ export class Tensor {
 
   /** The float32 storage itself (no copy). Kernels and ops use this; user code prefers data(). */
   get values(): Float32Array {
+    if (this.nhwc) this.toNchw();
     const b = this.buf;
     if (b === null) throw new Error('tensor was freed (backward() frees intermediates; call .keep() on a tensor before backward() to read it afterwards)');
     if (!(b instanceof Float32Array)) throw new TypeError(`expected a float32 tensor, got ${this.dtype}`);
@@ -80,6 +133,7 @@ export class Tensor {
 
   /** The float32 storage for reading only: unlike `values` it leaves the version alone. Never write through it. */
   peekValues(): Float32Array {
+    if (this.nhwc) this.toNchw();
     const b = this.buf;
     if (b === null) throw new Error('tensor was freed');
     if (!(b instanceof Float32Array)) throw new TypeError(`expected a float32 tensor, got ${this.dtype}`);
@@ -100,6 +154,7 @@ export class Tensor {
   }
 
   dataSync(): Float32Array | Int32Array {
+    if (this.nhwc) this.toNchw();
     const b = this.buf;
     if (b === null) throw new Error('tensor was freed');
     return b.slice();
@@ -132,6 +187,7 @@ export class Tensor {
 
   /** Same storage, cut from the tape. */
   detach(): Tensor {
+    if (this.nhwc) this.toNchw();
     const b = this.buf;
     if (b === null) throw new Error('tensor was freed');
     return new Tensor(b, this.shape);
@@ -139,6 +195,7 @@ export class Tensor {
 
   /** A copy with its own storage, cut from the tape. */
   clone(): Tensor {
+    if (this.nhwc) this.toNchw();
     const b = this.buf;
     if (b === null) throw new Error('tensor was freed');
     if (b instanceof Int32Array) return new Tensor(b.slice(), this.shape);

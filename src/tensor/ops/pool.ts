@@ -6,7 +6,7 @@ import type { Pool2dGeometry } from '../../backend/backend.js';
 import { getBackend } from '../../backend/index.js';
 import { needsGrad, record } from '../autograd.js';
 import { allocF32, releaseF32 } from '../buffer_pool.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { traceOp } from '../trace.js';
 import { allocIndexScratch, assertFloat, emptyLike, pair, padding4 } from './util.js';
 
@@ -47,6 +47,12 @@ export function maxPool2d(x: Tensor, opts: Pool2dOpOptions): Tensor {
   assertFloat(x, 'maxPool2d');
   const g = pool2dGeometry(x.shape, opts);
   const be = getBackend();
+  if (x.channelsLast && be.maxPool2dNhwc) {
+    // inference only: channels-last tensors are made off the tape (nn/channels_last.ts)
+    const out = Tensor.channelsLast(allocF32(g.n * g.c * g.oh * g.ow), [g.n, g.c, g.oh, g.ow]);
+    be.maxPool2dNhwc(g, x.channelsLastValues(), out.channelsLastValues());
+    return out;
+  }
   const out = emptyLike([g.n, g.c, g.oh, g.ow]);
   const argmax = allocIndexScratch(out.size);
   be.maxPool2dForward(g, x.values, out.values, argmax.indices);
@@ -65,6 +71,13 @@ export function maxPool2d(x: Tensor, opts: Pool2dOpOptions): Tensor {
 
 function avgPoolWith(x: Tensor, g: Pool2dGeometry, op: string, ceilMode = false): Tensor {
   const be = getBackend();
+  if (x.channelsLast && be.avgPool2dNhwc) {
+    const shape = [g.n, g.c, g.oh, g.ow];
+    const buf = allocF32(g.n * g.c * g.oh * g.ow);
+    be.avgPool2dNhwc(g, x.channelsLastValues(), buf);
+    // a 1x1 map is laid out the same either way
+    return g.oh * g.ow === 1 ? new Tensor(buf, shape) : Tensor.channelsLast(buf, shape);
+  }
   const out = emptyLike([g.n, g.c, g.oh, g.ow]);
   be.avgPool2dForward(g, x.values, out.values);
   traceOp(op, [x], out, { ...g, ceilMode });

@@ -1,0 +1,195 @@
+// Channels-last (NHWC) inference kernels against the reference backend's NCHW kernels, with
+// the layout changes done here in plain JS: dense and depthwise convolutions over the paths
+// the native code separates (panel-by-panel vs tile-by-tile, depth cut into ranges, a last
+// panel narrower than a vector, tiles spanning rows and images, border pixels), every
+// activation with bias and residual; pools bit for bit; the layout copies; and whole models,
+// channels-last against NCHW.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend, Conv2dGeometry, ConvActivation, Pool2dGeometry } from '../src/backend/backend.js';
+import { nativeBackend, referenceBackend } from '../src/backend/index.js';
+import { createModel } from '../src/models/index.js';
+import { setChannelsLastInference } from '../src/nn/index.js';
+import { noGrad } from '../src/tensor/grad_mode.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { expectNative } from './helpers/backends.js';
+import { fillParityWeights, parityInput } from './helpers/parity_weights.js';
+import { randomArray, relError } from './helpers/random.js';
+
+const native = nativeBackend();
+const ref = referenceBackend();
+if (expectNative()) assert.ok(native?.convNhwcForward, 'the native backend has the channels-last kernels');
+
+function toNhwc(x: Float32Array, n: number, c: number, hw: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < hw; p++) y[(i * hw + p) * c + ch] = x[(i * c + ch) * hw + p]!;
+  return y;
+}
+
+function toNchw(x: Float32Array, n: number, c: number, hw: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < hw; p++) y[(i * c + ch) * hw + p] = x[(i * hw + p) * c + ch]!;
+  return y;
+}
+
+interface ConvCase {
+  name: string;
+  n: number; c: number; h: number; w: number; k: number; kh: number; kw: number;
+  stride?: number; pad?: [number, number, number, number]; dil?: [number, number]; depthwise?: boolean;
+}
+
+function geometry(c: ConvCase): Conv2dGeometry {
+  const s = c.stride ?? 1;
+  const [pt, pb, pl, pr] = c.pad ?? [0, 0, 0, 0];
+  const [dh, dw] = c.dil ?? [1, 1];
+  const oh = Math.floor((c.h + pt + pb - dh * (c.kh - 1) - 1) / s) + 1;
+  const ow = Math.floor((c.w + pl + pr - dw * (c.kw - 1) - 1) / s) + 1;
+  return {
+    n: c.n, c: c.c, h: c.h, w: c.w, k: c.depthwise ? c.c : c.k, kh: c.kh, kw: c.kw, strideH: s, strideW: s,
+    padTop: pt, padBottom: pb, padLeft: pl, padRight: pr, dilationH: dh, dilationW: dw, groups: c.depthwise ? c.c : 1, oh, ow,
+  };
+}
+
+const CASES: ConvCase[] = [
+  { name: '1x1, 70 channels (narrow last panel), tiles across images', n: 3, c: 20, h: 5, w: 7, k: 70, kh: 1, kw: 1 },
+  { name: '3x3 pad 1, 24 channels (partial vector)', n: 2, c: 16, h: 9, w: 11, k: 24, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
+  { name: '3x3 stride 2 odd map', n: 1, c: 32, h: 13, w: 13, k: 64, kh: 3, kw: 3, stride: 2, pad: [1, 1, 1, 1] },
+  { name: '7x7 stride 2 stem on 3 channels', n: 2, c: 3, h: 23, w: 21, k: 64, kh: 7, kw: 7, stride: 2, pad: [3, 3, 3, 3] },
+  { name: 'dilated columns, asymmetric padding', n: 1, c: 8, h: 12, w: 12, k: 40, kh: 3, kw: 3, pad: [2, 0, 1, 2], dil: [2, 3] },
+  { name: 'panel by panel (large weights), depth in ranges', n: 1, c: 1100, h: 4, w: 5, k: 130, kh: 1, kw: 1 },
+  { name: 'panel by panel, 3x3 depth ranges across kernel rows', n: 2, c: 160, h: 6, w: 6, k: 256, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
+  { name: 'depthwise 3x3, 96 channels', n: 2, c: 96, h: 10, w: 11, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true },
+  { name: 'depthwise 3x3 stride 2, 24 channels', n: 1, c: 24, h: 15, w: 14, k: 0, kh: 3, kw: 3, stride: 2, pad: [1, 1, 1, 1], depthwise: true },
+  { name: 'depthwise 5x5 dilated, 5 channels (scalar lanes)', n: 1, c: 5, h: 13, w: 16, k: 0, kh: 5, kw: 5, pad: [4, 4, 4, 4], dil: [2, 2], depthwise: true },
+  { name: 'depthwise 3x3 on a 2x2 map (all border)', n: 2, c: 40, h: 2, w: 2, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true },
+];
+
+const ACTS: ConvActivation[] = ['none', 'relu', 'relu6', 'leaky_relu'];
+
+function activate(v: number, act: ConvActivation): number {
+  if (act === 'relu') return Math.max(v, 0);
+  if (act === 'relu6') return Math.min(Math.max(v, 0), 6);
+  if (act === 'leaky_relu') return v > 0 ? v : 0.1 * v;
+  return v;
+}
+
+for (const c of CASES) {
+  test(`NHWC conv ${c.name}: every activation, with bias and residual, equals the NCHW reference`, { skip: native?.convNhwcForward ? false : 'no native NHWC kernels' }, () => {
+    const be = native as Backend;
+    const g = geometry(c);
+    assert.ok(be.convNhwcSupports!(g));
+    const hw = g.h * g.w, ohw = g.oh * g.ow;
+    const x = randomArray(g.n * g.c * hw, 1);
+    const w = randomArray(g.k * (g.c / g.groups) * g.kh * g.kw, 2).map((v) => v * 3);
+    const bias = randomArray(g.k, 3);
+    const residual = randomArray(g.n * g.k * ohw, 4);
+    const plain = new Float32Array(g.n * g.k * ohw);
+    ref.conv2dForward(g, x, w, bias, plain);
+    const packed = be.convNhwcPackWeights!(g, w);
+    const xn = toNhwc(x, g.n, g.c, hw);
+    const rn = toNhwc(residual, g.n, g.k, ohw);
+    for (const act of ACTS) {
+      for (const withResidual of c.depthwise ? [false] : [false, true]) {
+        const want = plain.map((v, i) => activate(v + (withResidual ? residual[i]! : 0), act));
+        const y = new Float32Array(want.length).fill(Number.NaN);
+        be.convNhwcForward!(g, xn, packed, bias, y, act, 0.1, withResidual ? rn : null);
+        const err = relError(toNchw(y, g.n, g.k, ohw), want);
+        assert.ok(err < 1e-4, `${act}${withResidual ? ' + residual' : ''}: rel error ${err}`);
+      }
+    }
+    // no bias: the epilogue without it
+    const y = new Float32Array(plain.length);
+    be.convNhwcForward!(g, xn, packed, null, y, 'none', 0);
+    const noBias = plain.map((v, i) => v - bias[Math.floor(i / ohw) % g.k]!);
+    assert.ok(relError(toNchw(y, g.n, g.k, ohw), noBias) < 1e-4);
+  });
+}
+
+test('NHWC packed weights refuse the NCHW forward and the reverse', { skip: native?.convNhwcForward ? false : 'no native NHWC kernels' }, () => {
+  const be = native as Backend;
+  const g = geometry(CASES[1]!);
+  const w = randomArray(g.k * g.c * g.kh * g.kw, 5);
+  const x = new Float32Array(g.n * g.c * g.h * g.w);
+  const y = new Float32Array(g.n * g.k * g.oh * g.ow);
+  assert.throws(() => be.conv2dForwardPacked!(g, x, be.convNhwcPackWeights!(g, w), null, y, 'none', 0), /nhwc/);
+  assert.throws(() => be.convNhwcForward!(g, x, be.conv2dPackWeights!(g, w), null, y, 'none', 0), /nchw/);
+  const grouped = { ...g, groups: 2 };
+  assert.equal(be.convNhwcSupports!(grouped), false);
+});
+
+function poolGeometry(n: number, c: number, h: number, w: number, k: number, s: number, pad: number, ceil: boolean, exclusive: boolean): Pool2dGeometry {
+  const out = (size: number) => Math.trunc((size - k + 2 * pad + (ceil ? s - 1 : 0)) / s) + 1;
+  return { n, c, h, w, kh: k, kw: k, strideH: s, strideW: s, padTop: pad, padBottom: pad, padLeft: pad, padRight: pad, oh: out(h), ow: out(w), exclusive };
+}
+
+test('NHWC max and average pools give the NCHW kernels\' values bit for bit', { skip: native?.maxPool2dNhwc ? false : 'no native NHWC kernels' }, () => {
+  const be = native as Backend;
+  const geoms = [
+    poolGeometry(2, 37, 11, 9, 3, 2, 1, false, true), // ResNet's stem pool on an odd map
+    poolGeometry(1, 64, 7, 7, 2, 2, 0, true, true), // vd shortcut: 2x2 ceil mode, the last window hangs over
+    poolGeometry(1, 20, 8, 8, 3, 1, 1, false, false), // inclusive average
+    poolGeometry(3, 2048, 7, 7, 7, 1, 0, false, true), // global average
+  ];
+  for (const g of geoms) {
+    const hw = g.h * g.w, ohw = g.oh * g.ow;
+    const x = randomArray(g.n * g.c * hw, 6);
+    x[5] = Number.NaN; // max keeps NaN once it is the running maximum, as the NCHW kernel
+    const xn = toNhwc(x, g.n, g.c, hw);
+    const wantMax = new Float32Array(g.n * g.c * ohw);
+    be.maxPool2dForward(g, x, wantMax, new Int32Array(wantMax.length));
+    const gotMax = new Float32Array(wantMax.length);
+    be.maxPool2dNhwc!(g, xn, gotMax);
+    assert.deepEqual(toNchw(gotMax, g.n, g.c, ohw), wantMax);
+    const wantAvg = new Float32Array(wantMax.length);
+    be.avgPool2dForward(g, x, wantAvg);
+    const gotAvg = new Float32Array(wantAvg.length);
+    be.avgPool2dNhwc!(g, xn, gotAvg);
+    assert.deepEqual(toNchw(gotAvg, g.n, g.c, ohw), wantAvg);
+  }
+});
+
+test('layout copies transpose each image and invert each other', { skip: native?.nchwToNhwc ? false : 'no native NHWC kernels' }, () => {
+  const be = native as Backend;
+  const [n, c, hw] = [3, 37, 45];
+  const x = randomArray(n * c * hw, 7);
+  const y = new Float32Array(x.length);
+  be.nchwToNhwc!(n, c, hw, x, y);
+  assert.deepEqual(y, toNhwc(x, n, c, hw));
+  const back = new Float32Array(x.length);
+  be.nhwcToNchw!(n, c, hw, y, back);
+  assert.deepEqual(back, x);
+});
+
+test('a channels-last tensor reads back as NCHW through every accessor', { skip: native?.nhwcToNchw ? false : 'no native NHWC kernels' }, () => {
+  const [n, c, h, w] = [2, 3, 4, 5];
+  const x = randomArray(n * c * h * w, 8);
+  const t = Tensor.channelsLast(toNhwc(x, n, c, h * w), [n, c, h, w]);
+  assert.ok(t.channelsLast);
+  assert.deepEqual(t.peekValues(), x);
+  assert.equal(t.channelsLast, false);
+  const u = Tensor.channelsLast(toNhwc(x, n, c, h * w), [n, c, h, w]);
+  assert.deepEqual(u.dataSync(), x);
+  assert.deepEqual(Tensor.channelsLast(toNhwc(x, n, c, h * w), [n, c, h, w]).detach().values, x);
+  assert.throws(() => Tensor.channelsLast(new Float32Array(6), [2, 3]), RangeError);
+});
+
+// Whole models: the channels-last path (ResNet, its vd avgpool shortcut, MobileNetV2's depthwise
+// blocks) against the same model kept NCHW.
+for (const [name, size] of [['ResNet18', 64], ['ResNet50_vd', 64], ['MobileNetV2_x0_5', 64]] as const) {
+  test(`${name} inference channels-last equals NCHW`, { skip: native?.convNhwcForward ? false : 'no native NHWC kernels' }, () => {
+    const model = createModel(name, { classDim: 10 });
+    fillParityWeights(model);
+    model.eval();
+    const x = parityInput([2, 3, size, size]);
+    const nhwc = noGrad(() => model.forward(x)).dataSync();
+    const prev = setChannelsLastInference(false);
+    try {
+      const nchw = noGrad(() => model.forward(x)).dataSync();
+      const err = relError(nhwc, nchw);
+      assert.ok(err < 1e-4, `rel error ${err}`);
+      assert.ok(Math.max(...Array.from(nchw, Math.abs)) > 1e-3, 'the logits are not all ~0');
+    } finally {
+      setChannelsLastInference(prev);
+    }
+  });
+}
