@@ -54,13 +54,14 @@ const TORCHVISION: Record<string, string> = {
   SqueezeNet1_0: 'squeezenet1_0', SqueezeNet1_1: 'squeezenet1_1',
 };
 
-/** Times fn: warm-up, then reps runs (or enough for ~3 s); returns ms per run (median). */
+/** Times fn: three warm-up runs (the first packs weights; the next still grow the buffer pool and fault pages in), then reps runs (or enough for ~5 s, at least 5); returns ms per run (median). */
 function timeIt(fn: () => void, reps: number | null): number {
+  fn();
   fn();
   const first = performance.now();
   fn();
   const once = performance.now() - first;
-  const n = reps ?? Math.max(3, Math.min(50, Math.ceil(3000 / Math.max(once, 1))));
+  const n = reps ?? Math.max(5, Math.min(50, Math.ceil(5000 / Math.max(once, 1))));
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
@@ -73,10 +74,11 @@ function timeIt(fn: () => void, reps: number | null): number {
 
 async function timeItAsync(fn: () => Promise<void>, reps: number | null): Promise<number> {
   await fn();
+  await fn();
   const first = performance.now();
   await fn();
   const once = performance.now() - first;
-  const n = reps ?? Math.max(3, Math.min(50, Math.ceil(3000 / Math.max(once, 1))));
+  const n = reps ?? Math.max(5, Math.min(50, Math.ceil(5000 / Math.max(once, 1))));
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
