@@ -31,11 +31,6 @@ export function channelsLastCopy(x: Tensor): Tensor {
   return y;
 }
 
-/**
- * The model input for `stem` (the model's first conv and its BN): a channels-last copy when the
- * stem takes the inference fast path and the backend has NHWC kernels, else x. The caller frees
- * the copy once the stem has read it.
- */
 let enabled = process.env['IMCLS_CHANNELS_LAST'] !== '0';
 
 /** Turns the channels-last inference path on or off (on by default); returns the previous setting. */
@@ -45,6 +40,11 @@ export function setChannelsLastInference(on: boolean): boolean {
   return prev;
 }
 
+/**
+ * The model input for `stem` (the model's first conv and its BN): a channels-last copy when the
+ * stem takes the inference fast path and the backend has NHWC kernels, else x. The caller frees
+ * the copy once the stem has read it.
+ */
 export function enterChannelsLast(x: Tensor, stem: Conv2d, bn: BatchNorm2d | null): Tensor {
   if (!enabled || x.ndim !== 4 || x.channelsLast || !inferenceEligible(stem, bn, x)) return x;
   const be = getBackend();
