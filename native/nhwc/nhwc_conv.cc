@@ -199,8 +199,18 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
     a.act = static_cast<int>(act);
     a.alpha = alpha;
     if (tile_outer) {
-      for (int64_t t = t0; t < t1; ++t)
+      for (int64_t t = t0; t < t1; ++t) {
+        // The next tile's output rows and shortcut are whole contiguous rows (all panels): fetch
+        // them while this tile computes (cold lines there stalled the small-depth layers).
+        if (t + 1 < t1) {
+          const int64_t p1 = (t + 1) * mr, n1 = std::min(mr, np - p1) * g.k;
+          for (int64_t o = 0; o < n1; o += 16) {
+            __builtin_prefetch(y + p1 * g.k + o, 1, 2);
+            if (residual != nullptr) __builtin_prefetch(residual + p1 * g.k + o, 0, 2);
+          }
+        }
         for (int64_t q = 0; q < panels; ++q) run_tile(a, px, t, q, ranges[0], true, true);
+      }
       return;
     }
     const int64_t q = u / chunks;
