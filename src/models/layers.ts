@@ -1,6 +1,6 @@
 // Building blocks shared by the zoo families: Paddle's `conv_bn_layer` (bias-free conv + batch norm with an
 // optional fused activation), the fc head with its explicit Uniform(±1/√fan_in) initialiser, and BN name sets.
-import { BatchNorm2d, Conv2d, Linear, Module, convDefault, fcUniform, convBnForward } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, Module, convDefault, fcUniform, convBnForward, convBnAddForward } from '../nn/index.js';
 import type { BatchNormActivation, Initializer, Padding } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
@@ -79,6 +79,22 @@ export function chainForward(layers: readonly Module[], x: Tensor): Tensor {
     y = next;
   }
   return y;
+}
+
+/**
+ * A residual block's join: relu(branch(x) + s), the branch's last conv taking the shortcut s and
+ * the ReLU in its output tiles at inference (convBnAddForward). Off the tape, the branch's
+ * intermediate and the shortcut (unless it is x itself) are freed once joined.
+ */
+export function residualForward(branch: readonly ConvBN[], x: Tensor, s: Tensor): Tensor {
+  const last = branch[branch.length - 1]!;
+  const h = chainForward(branch.slice(0, -1), x);
+  const out = convBnAddForward(last.conv, last.bn, h, s, 'relu');
+  if (!out.requiresGrad) {
+    if (h !== x) h.free();
+    if (s !== x) s.free();
+  }
+  return out;
 }
 
 /** The zoo's classifier: fc with Uniform(−1/√in, 1/√in) weights and zero bias; flattens its input. */

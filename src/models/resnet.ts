@@ -4,10 +4,10 @@
 //  * basic blocks (18/34) always project in res2a, even though it is 64→64 at stride 1;
 //  * 101/152/200 name their res4 blocks res4a, res4b1, res4b2, …;
 //  * vd: the downsampling shortcut is avgpool 2×2 s2 (ceil) → 1×1 conv s1 → BN, except in the first stage.
-import { AvgPool2d, GlobalAvgPool2d, MaxPool2d, Module, convBnAddForward, enterChannelsLast } from '../nn/index.js';
+import { AvgPool2d, GlobalAvgPool2d, MaxPool2d, Module, enterChannelsLast } from '../nn/index.js';
 import type { Linear } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ConvBN, bnNames, chainForward, fcHead } from './layers.js';
+import { ConvBN, bnNames, chainForward, fcHead, residualForward } from './layers.js';
 import { registerModel } from './registry.js';
 
 export interface ResNetSpec {
@@ -70,17 +70,7 @@ class ResidualBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const s = this.shortcut === null ? x : this.shortcut.forward(x);
-    const last = this.convs[this.convs.length - 1]!;
-    const h = chainForward(this.convs.slice(0, -1), x);
-    // the last conv takes the shortcut and the ReLU in its output tiles at inference
-    const out = convBnAddForward(last.conv, last.bn, h, s, 'relu');
-    if (!out.requiresGrad) {
-      // off the tape: the branch's tensors are dead once joined
-      if (h !== x) h.free();
-      if (s !== x) s.free();
-    }
-    return out;
+    return residualForward(this.convs, x, this.shortcut === null ? x : this.shortcut.forward(x));
   }
 }
 

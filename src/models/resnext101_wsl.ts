@@ -2,10 +2,10 @@
 // ResNeXt-101 converted from PyTorch Hub (facebookresearch/WSL-Images), keeping PyTorch parameter names but
 // Paddle's fc layout [in, out]. Bottleneck width 32·w·[1, 2, 4, 8], outputs [256, 512, 1024, 2048], stride on
 // the grouped 3×3 (conv2). Fix_… is the same network evaluated at 320.
-import { GlobalAvgPool2d, MaxPool2d, Module, convBnAddForward } from '../nn/index.js';
+import { GlobalAvgPool2d, MaxPool2d, Module } from '../nn/index.js';
 import type { Linear } from '../nn/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ConvBN, chainForward, fcHead } from './layers.js';
+import { ConvBN, fcHead, residualForward } from './layers.js';
 import type { BnNames } from './layers.js';
 import { registerModel } from './registry.js';
 
@@ -43,15 +43,7 @@ class WslBottleneck extends Module {
         : null;
   }
   forward(x: Tensor): Tensor {
-    const s = this.downsample === null ? x : this.downsample.forward(x);
-    const last = this.convs[this.convs.length - 1]!;
-    const h = chainForward(this.convs.slice(0, -1), x);
-    const out = convBnAddForward(last.conv, last.bn, h, s, 'relu');
-    if (!out.requiresGrad) {
-      if (h !== x) h.free();
-      if (s !== x) s.free();
-    }
-    return out;
+    return residualForward(this.convs, x, this.downsample === null ? x : this.downsample.forward(x));
   }
 }
 
