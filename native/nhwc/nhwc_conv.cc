@@ -263,8 +263,10 @@ namespace {
 // Depthwise kernels list a pixel's taps in a 64-entry table.
 bool depthwise_geometry(const ConvGeom& g) { return g.groups == g.c && g.k == g.c && g.groups > 1 && g.kh * g.kw <= 64; }
 
+bool supported(const ConvGeom& g) { return g.groups == 1 || depthwise_geometry(g); }
+
 void require_supported(const Napi::CallbackInfo& info, const ConvGeom& g) {
-  if (g.groups != 1 && !depthwise_geometry(g))
+  if (!supported(g))
     throw Napi::RangeError::New(info.Env(), "NHWC conv: only groups 1 and depthwise (groups == channels, multiplier 1, at most 64 taps)");
 }
 
@@ -279,6 +281,12 @@ int64_t packed_size(const ConvGeom& g) {
 }
 
 }  // namespace
+
+// convNhwcSupports(g) -> whether the NHWC kernels take this geometry (groups 1, or depthwise).
+static Napi::Value ConvNhwcSupports(const Napi::CallbackInfo& info) {
+  const ConvGeom g = read_conv_geom(info, 0);
+  return Napi::Boolean::New(info.Env(), supported(g));
+}
 
 // convNhwcPackedSize(g) -> floats of the buffer convNhwcPack fills.
 static Napi::Value ConvNhwcPackedSize(const Napi::CallbackInfo& info) {
@@ -320,6 +328,7 @@ static Napi::Value ConvNhwcForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+IMCLS_EXPORT("convNhwcSupports", ConvNhwcSupports);
 IMCLS_EXPORT("convNhwcPackedSize", ConvNhwcPackedSize);
 IMCLS_EXPORT("convNhwcPack", ConvNhwcPack);
 IMCLS_EXPORT("convNhwcForward", ConvNhwcForward);

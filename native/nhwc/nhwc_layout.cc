@@ -32,31 +32,29 @@ void transpose_images(int64_t n, int64_t rows, int64_t cols, const float* src, f
   });
 }
 
-void check(const Napi::CallbackInfo& info, int64_t n, int64_t c, int64_t hw) {
+// (n, c, hw, src, dst): each image's [c][hw] becomes [hw][c] (to_nhwc) or back.
+void layout_copy(const Napi::CallbackInfo& info, bool to_nhwc) {
+  const int64_t n = int_arg(info, 0), c = int_arg(info, 1), hw = int_arg(info, 2);
+  float* src = f32(info, 3);
+  float* dst = f32(info, 4);
   if (n < 0 || c < 0 || hw < 0) throw Napi::RangeError::New(info.Env(), "layout copy: negative size");
   if (static_cast<int64_t>(f32len(info, 3)) < n * c * hw || static_cast<int64_t>(f32len(info, 4)) < n * c * hw)
     throw Napi::RangeError::New(info.Env(), "layout copy: buffer too small");
+  if (to_nhwc) transpose_images(n, c, hw, src, dst);
+  else transpose_images(n, hw, c, src, dst);
 }
 
 }  // namespace
 
 // nchwToNhwc(n, c, hw, src, dst)
 static Napi::Value NchwToNhwc(const Napi::CallbackInfo& info) {
-  const int64_t n = int_arg(info, 0), c = int_arg(info, 1), hw = int_arg(info, 2);
-  float* src = f32(info, 3);
-  float* dst = f32(info, 4);
-  check(info, n, c, hw);
-  transpose_images(n, c, hw, src, dst);
+  layout_copy(info, true);
   return info.Env().Undefined();
 }
 
 // nhwcToNchw(n, c, hw, src, dst)
 static Napi::Value NhwcToNchw(const Napi::CallbackInfo& info) {
-  const int64_t n = int_arg(info, 0), c = int_arg(info, 1), hw = int_arg(info, 2);
-  float* src = f32(info, 3);
-  float* dst = f32(info, 4);
-  check(info, n, c, hw);
-  transpose_images(n, hw, c, src, dst);
+  layout_copy(info, false);
   return info.Env().Undefined();
 }
 

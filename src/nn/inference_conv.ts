@@ -42,6 +42,8 @@ interface Prepared {
   packed: PackedConvWeights | null;
   /** the same for the channels-last forward */
   packedNhwc: PackedConvWeights | null;
+  /** whether the backend's channels-last forward takes this conv (fixed by its weight shape and groups) */
+  nhwcSupported: boolean | null;
 }
 
 const prepared = new WeakMap<Conv2d, Prepared>();
@@ -95,7 +97,7 @@ function prepare(conv: Conv2d, bn: BatchNorm2d | null, be: Backend): Prepared {
   const p = prepared.get(conv);
   if (p !== undefined && fresh(p, be, sources)) return p;
   const { weight, bias } = fold(conv, bn);
-  const next: Prepared = { backend: be, sources, versions: sources.map((t) => t.version), weight, bias, packed: null, packedNhwc: null };
+  const next: Prepared = { backend: be, sources, versions: sources.map((t) => t.version), weight, bias, packed: null, packedNhwc: null, nhwcSupported: null };
   prepared.set(conv, next);
   return next;
 }
@@ -124,7 +126,7 @@ export function inferenceConvForward(
   const rect: RectifierActivation = act === 'swish' ? 'none' : act;
   const slope = rect === 'leaky_relu' ? alpha : 0;
   let y: Tensor;
-  if (x.channelsLast && channelsLastConvSupported(g)) {
+  if (x.channelsLast && (p.nhwcSupported ??= channelsLastConvSupported(g))) {
     // channels-last in, channels-last out (see channels_last.ts)
     p.packedNhwc ??= be.convNhwcPackWeights!(g, foldedWeight(p, conv, bn));
     p.weight = null;

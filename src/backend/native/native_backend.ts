@@ -50,11 +50,12 @@ export class NativeBackend extends ReferenceBackend implements Backend {
         convFP(g, x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
       };
     }
+    const nhwcOk = a['convNhwcSupports'];
     const nhwcSize = a['convNhwcPackedSize'];
     const nhwcPack = a['convNhwcPack'];
     const nhwcF = a['convNhwcForward'];
-    if (nhwcSize && nhwcPack && nhwcF) {
-      this.convNhwcSupports = (g) => g.groups === 1 || (g.groups === g.c && g.k === g.c && g.kh * g.kw <= 64);
+    if (nhwcOk && nhwcSize && nhwcPack && nhwcF) {
+      this.convNhwcSupports = (g) => nhwcOk(g) as boolean;
       this.convNhwcPackWeights = (g, w) => {
         const data = new Float32Array(nhwcSize(g) as number);
         nhwcPack(g, w, data);
