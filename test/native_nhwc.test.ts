@@ -1,13 +1,15 @@
 // Channels-last (NHWC) inference kernels against the reference backend's NCHW kernels, with
 // the layout changes done here in plain JS: dense and depthwise convolutions over the paths
 // the native code separates (panel-by-panel vs tile-by-tile, depth cut into ranges, a last
-// panel narrower than a vector, tiles spanning rows and images, border pixels), every
+// panel narrower than a vector, tiles spanning rows and images, border pixels, Winograd 4x4 and
+// 2x2 with edge tiles and channel tails), every
 // activation with bias and residual; pools bit for bit; the layout copies; and whole models,
 // channels-last against NCHW.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Conv2dGeometry, ConvActivation, Pool2dGeometry } from '../src/backend/backend.js';
 import { nativeBackend, referenceBackend } from '../src/backend/index.js';
+import { loadNativeAddon } from '../src/backend/native/addon.js';
 import { createModel } from '../src/models/index.js';
 import { setChannelsLastInference } from '../src/nn/index.js';
 import { noGrad } from '../src/tensor/grad_mode.js';
@@ -36,6 +38,8 @@ interface ConvCase {
   name: string;
   n: number; c: number; h: number; w: number; k: number; kh: number; kw: number;
   stride?: number; pad?: [number, number, number, number]; dil?: [number, number]; depthwise?: boolean;
+  /** the native kernels this case is written for (convNhwcAlgorithm), when Winograd is on */
+  algo: 'direct' | 'depthwise' | 'winograd_4x4' | 'winograd_2x2';
 }
 
 function geometry(c: ConvCase): Conv2dGeometry {
@@ -51,17 +55,21 @@ function geometry(c: ConvCase): Conv2dGeometry {
 }
 
 const CASES: ConvCase[] = [
-  { name: '1x1, 70 channels (narrow last panel), tiles across images', n: 3, c: 20, h: 5, w: 7, k: 70, kh: 1, kw: 1 },
-  { name: '3x3 pad 1, 24 channels (partial vector)', n: 2, c: 16, h: 9, w: 11, k: 24, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
-  { name: '3x3 stride 2 odd map', n: 1, c: 32, h: 13, w: 13, k: 64, kh: 3, kw: 3, stride: 2, pad: [1, 1, 1, 1] },
-  { name: '7x7 stride 2 stem on 3 channels', n: 2, c: 3, h: 23, w: 21, k: 64, kh: 7, kw: 7, stride: 2, pad: [3, 3, 3, 3] },
-  { name: 'dilated columns, asymmetric padding', n: 1, c: 8, h: 12, w: 12, k: 40, kh: 3, kw: 3, pad: [2, 0, 1, 2], dil: [2, 3] },
-  { name: 'panel by panel (large weights), depth in ranges', n: 1, c: 1100, h: 4, w: 5, k: 130, kh: 1, kw: 1 },
-  { name: 'panel by panel, 3x3 depth ranges across kernel rows', n: 2, c: 160, h: 6, w: 6, k: 256, kh: 3, kw: 3, pad: [1, 1, 1, 1] },
-  { name: 'depthwise 3x3, 96 channels', n: 2, c: 96, h: 10, w: 11, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true },
-  { name: 'depthwise 3x3 stride 2, 24 channels', n: 1, c: 24, h: 15, w: 14, k: 0, kh: 3, kw: 3, stride: 2, pad: [1, 1, 1, 1], depthwise: true },
-  { name: 'depthwise 5x5 dilated, 5 channels (scalar lanes)', n: 1, c: 5, h: 13, w: 16, k: 0, kh: 5, kw: 5, pad: [4, 4, 4, 4], dil: [2, 2], depthwise: true },
-  { name: 'depthwise 3x3 on a 2x2 map (all border)', n: 2, c: 40, h: 2, w: 2, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true },
+  { name: '1x1, 70 channels (narrow last panel), tiles across images', n: 3, c: 20, h: 5, w: 7, k: 70, kh: 1, kw: 1, algo: 'direct' },
+  { name: '3x3 pad 1, 24 channels (partial vector), Winograd 4x4 edge tiles', n: 2, c: 16, h: 9, w: 11, k: 24, kh: 3, kw: 3, pad: [1, 1, 1, 1], algo: 'winograd_4x4' },
+  { name: 'Winograd 4x4 unpadded, 20 input channels (lane tail)', n: 2, c: 20, h: 11, w: 10, k: 32, kh: 3, kw: 3, algo: 'winograd_4x4' },
+  { name: 'Winograd 4x4 asymmetric padding, blocks across images', n: 3, c: 32, h: 14, w: 14, k: 48, kh: 3, kw: 3, pad: [0, 2, 1, 0], algo: 'winograd_4x4' },
+  { name: 'Winograd 2x2 (weights too large for 4x4), odd map', n: 2, c: 200, h: 7, w: 7, k: 160, kh: 3, kw: 3, pad: [1, 1, 1, 1], algo: 'winograd_2x2' },
+  { name: '3x3, 8 channels (too narrow for Winograd)', n: 1, c: 8, h: 6, w: 6, k: 64, kh: 3, kw: 3, pad: [1, 1, 1, 1], algo: 'direct' },
+  { name: '3x3 stride 2 odd map', n: 1, c: 32, h: 13, w: 13, k: 64, kh: 3, kw: 3, stride: 2, pad: [1, 1, 1, 1], algo: 'direct' },
+  { name: '7x7 stride 2 stem on 3 channels', n: 2, c: 3, h: 23, w: 21, k: 64, kh: 7, kw: 7, stride: 2, pad: [3, 3, 3, 3], algo: 'direct' },
+  { name: 'dilated columns, asymmetric padding', n: 1, c: 8, h: 12, w: 12, k: 40, kh: 3, kw: 3, pad: [2, 0, 1, 2], dil: [2, 3], algo: 'direct' },
+  { name: 'panel by panel (large weights), depth in ranges', n: 1, c: 1100, h: 4, w: 5, k: 130, kh: 1, kw: 1, algo: 'direct' },
+  { name: 'panel by panel, 3x3 depth ranges across kernel rows (weights too large for Winograd)', n: 1, c: 600, h: 4, w: 4, k: 256, kh: 3, kw: 3, pad: [1, 1, 1, 1], algo: 'direct' },
+  { name: 'depthwise 3x3, 96 channels', n: 2, c: 96, h: 10, w: 11, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
+  { name: 'depthwise 3x3 stride 2, 24 channels', n: 1, c: 24, h: 15, w: 14, k: 0, kh: 3, kw: 3, stride: 2, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
+  { name: 'depthwise 5x5 dilated, 5 channels (scalar lanes)', n: 1, c: 5, h: 13, w: 16, k: 0, kh: 5, kw: 5, pad: [4, 4, 4, 4], dil: [2, 2], depthwise: true, algo: 'depthwise' },
+  { name: 'depthwise 3x3 on a 2x2 map (all border)', n: 2, c: 40, h: 2, w: 2, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
 ];
 
 const ACTS: ConvActivation[] = ['none', 'relu', 'relu6', 'leaky_relu'];
@@ -78,6 +86,9 @@ for (const c of CASES) {
     const be = native as Backend;
     const g = geometry(c);
     assert.ok(be.convNhwcSupports!(g));
+    const winogradOff = process.env['IMCLS_WINOGRAD'] === '0';
+    const algo = c.algo.startsWith('winograd') && winogradOff ? 'direct' : c.algo;
+    assert.equal(loadNativeAddon().addon?.['convNhwcAlgorithm']?.(g), algo, 'the path this case is written for');
     const hw = g.h * g.w, ohw = g.oh * g.ow;
     const x = randomArray(g.n * g.c * hw, 1);
     const w = randomArray(g.k * (g.c / g.groups) * g.kh * g.kw, 2).map((v) => v * 3);

@@ -40,6 +40,7 @@ struct VecAvx2 {
 
 #include "gemm/microkernel.h"
 #include "nhwc/nhwc_tile.h"
+#include "nhwc/winograd_transforms.h"
 
 namespace imcls {
 namespace gemm_detail {
@@ -249,8 +250,9 @@ namespace nhwc_detail {
 // 6 pixels x 2 vectors (16 channels): 12 accumulators, 2 weight vectors and a broadcast in the
 // 16 ymm registers.
 static KernelSet make_avx2() {
-  KernelSet k{"avx2", 8, 6, 2, {}, &nhwc_depthwise_row<VecAvx2>};
+  KernelSet k{"avx2", 8, 6, 2, {}, &nhwc_depthwise_row<VecAvx2>, {}, {}};
   fill_tile_table<VecAvx2, 2>(k, std::make_integer_sequence<int, 6 * 2>{});
+  fill_winograd_table<VecAvx2>(k);
   return k;
 }
 static const KernelSet kNhwcAvx2 = make_avx2();

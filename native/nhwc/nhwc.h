@@ -54,6 +54,28 @@ struct DepthwiseArgs {
 };
 using DepthwiseKernel = void (*)(const DepthwiseArgs&);
 
+// Winograd F(m x m, 3 x 3) (nhwc_winograd.cc), one tile at a time, every channel.
+// Input: the tile's alpha x alpha window (alpha = m + 2), V[xi] = (B^T d B)[xi] per channel.
+struct WinogradInArgs {
+  const float* const* src;  // alpha * alpha pixels (channel 0), row-major; a zero row where outside
+  int64_t c;
+  float* v;                 // the tile's row in plane 0 of V
+  int64_t v_stride;         // floats between planes
+};
+// Output: the m x m pixels A^T M A per channel, + bias, + residual, then the activation.
+struct WinogradOutArgs {
+  const float* m;           // the tile's row in plane 0 of M
+  int64_t m_stride;         // floats between planes
+  int64_t k;
+  const float* bias;        // [k] or null
+  float* const* dst;        // m * m output pixels (channel 0), row-major; null where outside the output
+  const float* const* res;  // the same pixels of the residual, or null for none
+  int act;
+  float alpha;
+};
+using WinogradInKernel = void (*)(const WinogradInArgs&);
+using WinogradOutKernel = void (*)(const WinogradOutArgs&);
+
 constexpr int kMaxR = 6, kMaxNV = 4;
 
 struct KernelSet {
@@ -63,7 +85,18 @@ struct KernelSet {
   int nv;     // vectors per full panel
   TileKernel tile[kMaxR][kMaxNV];  // [r - 1][nv - 1]
   DepthwiseKernel depthwise;
+  WinogradInKernel winograd_in[2];    // [0] F(2x2, 3x3), [1] F(4x4, 3x3)
+  WinogradOutKernel winograd_out[2];
 };
+
+inline int64_t panel_width(const KernelSet& k) { return static_cast<int64_t>(k.nv) * k.width; }
+
+// Floats of panel q's rows for `channels` output channels (the last panel is only as wide as
+// its channels, in whole vectors).
+inline int64_t panel_row(const KernelSet& k, int64_t channels, int64_t q) {
+  const int64_t pw = panel_width(k), left = channels - q * pw;
+  return left >= pw ? pw : (left + k.width - 1) / k.width * k.width;
+}
 
 const KernelSet& active_kernels();
 const KernelSet* avx512_kernels();
@@ -77,6 +110,16 @@ int64_t nhwc_conv_packed_size(const ConvGeom& g);
 void nhwc_conv_pack(const ConvGeom& g, const float* w, float* packed);
 void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, const float* bias, EpilogueAct act,
                        float alpha, const float* residual, float* y);
+
+// Winograd F(m x m, 3 x 3) for 3x3 stride-1 dense convolutions whose transformed weights stay
+// cache-sized: m (4 or 2), or 0 for the direct kernels. Depends only on the channels and the
+// kernel geometry (packed weights are reused at every batch and image size). IMCLS_WINOGRAD=0
+// turns it off for the process.
+int nhwc_winograd_tile(const ConvGeom& g);
+int64_t nhwc_winograd_packed_size(const ConvGeom& g);
+void nhwc_winograd_pack(const ConvGeom& g, const float* w, float* packed);
+void nhwc_winograd_forward(const ConvGeom& g, const float* x, const float* packed, const float* bias,
+                           EpilogueAct act, float alpha, const float* residual, float* y);
 
 // Depthwise convolutions (groups == c == k): weights [c][1][kh][kw] -> [kh * kw][c].
 void nhwc_depthwise_pack(const ConvGeom& g, const float* w, float* packed);

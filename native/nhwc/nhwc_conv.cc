@@ -69,26 +69,24 @@ Bordered bordered_input(const ConvGeom& g, const float* x) {
   return b;
 }
 
-int64_t panel_width(const KernelSet& K) { return static_cast<int64_t>(K.nv) * K.width; }
+using nhwc_detail::panel_width;
 
 // Depth rows of the packed panel layout: (ky, kx, ci).
 int64_t depth(const ConvGeom& g) { return g.kh * g.kw * g.c; }
 
-// Floats of panel q's rows (the last panel is only as wide as its channels, in whole vectors).
-int64_t panel_row(const KernelSet& K, const ConvGeom& g, int64_t q) {
-  const int64_t pw = panel_width(K), left = g.k - q * pw;
-  return left >= pw ? pw : ceil_div(left, K.width) * K.width;
-}
+int64_t panel_row(const KernelSet& K, const ConvGeom& g, int64_t q) { return nhwc_detail::panel_row(K, g.k, q); }
 
 }  // namespace
 
 int64_t nhwc_conv_packed_size(const ConvGeom& g) {
+  if (nhwc_winograd_tile(g) != 0) return nhwc_winograd_packed_size(g);
   const KernelSet& K = nhwc_detail::active_kernels();
   const int64_t pw = panel_width(K), panels = ceil_div(g.k, pw);
   return depth(g) * ((panels - 1) * pw + panel_row(K, g, panels - 1));
 }
 
 void nhwc_conv_pack(const ConvGeom& g, const float* w, float* packed) {
+  if (nhwc_winograd_tile(g) != 0) return nhwc_winograd_pack(g, w, packed);
   const KernelSet& K = nhwc_detail::active_kernels();
   const int64_t pw = panel_width(K), panels = ceil_div(g.k, pw), d = depth(g), khw = g.kh * g.kw;
   parallel_for(panels, 1, [&](int64_t q0, int64_t q1) {
@@ -155,6 +153,7 @@ constexpr int64_t kRangeBytes = 256 * 1024;
 
 void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, const float* bias, EpilogueAct act,
                        float alpha, const float* residual, float* y) {
+  if (nhwc_winograd_tile(g) != 0) return nhwc_winograd_forward(g, x, packed, bias, act, alpha, residual, y);
   const KernelSet& K = nhwc_detail::active_kernels();
   const int64_t np = g.n * g.ohw();
   if (np == 0) return;
@@ -288,6 +287,16 @@ static Napi::Value ConvNhwcSupports(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), supported(g));
 }
 
+// convNhwcAlgorithm(g) -> which kernels run it: "depthwise", "winograd_4x4", "winograd_2x2" or
+// "direct" (tests check that their cases reach the path they are written for).
+static Napi::Value ConvNhwcAlgorithm(const Napi::CallbackInfo& info) {
+  const ConvGeom g = read_conv_geom(info, 0);
+  require_supported(info, g);
+  const int m = depthwise_geometry(g) ? 0 : nhwc_winograd_tile(g);
+  const char* name = depthwise_geometry(g) ? "depthwise" : m == 4 ? "winograd_4x4" : m == 2 ? "winograd_2x2" : "direct";
+  return Napi::String::New(info.Env(), name);
+}
+
 // convNhwcPackedSize(g) -> floats of the buffer convNhwcPack fills.
 static Napi::Value ConvNhwcPackedSize(const Napi::CallbackInfo& info) {
   const ConvGeom g = read_conv_geom(info, 0);
@@ -329,6 +338,7 @@ static Napi::Value ConvNhwcForward(const Napi::CallbackInfo& info) {
 }
 
 IMCLS_EXPORT("convNhwcSupports", ConvNhwcSupports);
+IMCLS_EXPORT("convNhwcAlgorithm", ConvNhwcAlgorithm);
 IMCLS_EXPORT("convNhwcPackedSize", ConvNhwcPackedSize);
 IMCLS_EXPORT("convNhwcPack", ConvNhwcPack);
 IMCLS_EXPORT("convNhwcForward", ConvNhwcForward);
