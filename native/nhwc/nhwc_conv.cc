@@ -169,13 +169,26 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
   const int64_t unit_panels = tile_outer ? 1 : panels;
   const int64_t chunks = std::min(tiles, std::max<int64_t>(1, ceil_div(8 * T, unit_panels)));
   const int64_t ohw = g.ohw();
-  auto run_tile = [&](nhwc_detail::TileArgs& a, const float** px, int64_t t, int64_t q, const DepthRange& r, bool first,
-                      bool last) {
+  // 1x1 stride 1 unpadded: pixel p's window is row p of the input itself.
+  const bool rows_are_pixels = xb.data == x && g.pointwise();
+  // The tile's pixel bases (one division per tile, then counters).
+  auto set_pixels = [&](const float** px, int64_t t) {
     const int64_t p0 = t * mr, rows = std::min(mr, np - p0);
-    for (int64_t i = 0; i < rows; ++i) {
-      const int64_t p = p0 + i, img = p / ohw, pix = p % ohw;
-      px[i] = xb.data + ((img * xb.hp + (pix / g.ow) * g.sh) * xb.wp + (pix % g.ow) * g.sw) * g.c;
+    if (rows_are_pixels) {
+      for (int64_t i = 0; i < rows; ++i) px[i] = x + (p0 + i) * g.c;
+      return;
     }
+    int64_t img = p0 / ohw, oy = p0 % ohw / g.ow, ox = p0 % g.ow;
+    for (int64_t i = 0; i < rows; ++i) {
+      px[i] = xb.data + ((img * xb.hp + oy * g.sh) * xb.wp + ox * g.sw) * g.c;
+      if (++ox == g.ow) {
+        ox = 0;
+        if (++oy == g.oh) oy = 0, ++img;
+      }
+    }
+  };
+  auto run_panel = [&](nhwc_detail::TileArgs& a, int64_t t, int64_t q, const DepthRange& r, bool first, bool last) {
+    const int64_t p0 = t * mr, rows = std::min(mr, np - p0);
     const int64_t co0 = q * pw, nv = panel_row(K, g, q) / K.width;
     a.seg_off = r.off.data();
     a.seg_len = r.len.data();
@@ -208,13 +221,17 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
             if (residual != nullptr) __builtin_prefetch(residual + p1 * g.k + o, 0, 2);
           }
         }
-        for (int64_t q = 0; q < panels; ++q) run_tile(a, px, t, q, ranges[0], true, true);
+        set_pixels(px, t);
+        for (int64_t q = 0; q < panels; ++q) run_panel(a, t, q, ranges[0], true, true);
       }
       return;
     }
     const int64_t q = u / chunks;
     for (size_t ri = 0; ri < ranges.size(); ++ri)
-      for (int64_t t = t0; t < t1; ++t) run_tile(a, px, t, q, ranges[ri], ri == 0, ri + 1 == ranges.size());
+      for (int64_t t = t0; t < t1; ++t) {
+        set_pixels(px, t);
+        run_panel(a, t, q, ranges[ri], ri == 0, ri + 1 == ranges.size());
+      }
   };
   const int64_t units = unit_panels * chunks;
   if (T > 1 && units > 1) {
