@@ -32,6 +32,7 @@ struct VecAvx2 {
   static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }
   static inline __attribute__((always_inline)) reg mul(reg a, reg b) { return _mm256_mul_ps(a, b); }
   static inline __attribute__((always_inline)) reg add(reg a, reg b) { return _mm256_add_ps(a, b); }
+  static inline __attribute__((always_inline)) reg sub(reg a, reg b) { return _mm256_sub_ps(a, b); }
   static inline __attribute__((always_inline)) reg max(reg a, reg b) { return _mm256_max_ps(a, b); }
   static inline __attribute__((always_inline)) reg min(reg a, reg b) { return _mm256_min_ps(a, b); }
 };

@@ -35,6 +35,7 @@ struct VecAvx512 {
   static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }
   static inline __attribute__((always_inline)) reg mul(reg a, reg b) { return _mm512_mul_ps(a, b); }
   static inline __attribute__((always_inline)) reg add(reg a, reg b) { return _mm512_add_ps(a, b); }
+  static inline __attribute__((always_inline)) reg sub(reg a, reg b) { return _mm512_sub_ps(a, b); }
   static inline __attribute__((always_inline)) reg max(reg a, reg b) { return _mm512_max_ps(a, b); }
   static inline __attribute__((always_inline)) reg min(reg a, reg b) { return _mm512_min_ps(a, b); }
 };

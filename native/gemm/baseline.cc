@@ -31,6 +31,7 @@ struct VecPortable {
   static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return a * b + c; }
   static inline __attribute__((always_inline)) reg mul(reg a, reg b) { return a * b; }
   static inline __attribute__((always_inline)) reg add(reg a, reg b) { return a + b; }
+  static inline __attribute__((always_inline)) reg sub(reg a, reg b) { return a - b; }
   // x86 semantics (a > b ? a : b), which the epilogues' NaN handling relies on.
   static inline __attribute__((always_inline)) reg max(reg a, reg b) { return a > b ? a : b; }
   static inline __attribute__((always_inline)) reg min(reg a, reg b) { return a < b ? a : b; }

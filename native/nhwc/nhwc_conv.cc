@@ -309,8 +309,10 @@ static Napi::Value ConvNhwcSupports(const Napi::CallbackInfo& info) {
 static Napi::Value ConvNhwcAlgorithm(const Napi::CallbackInfo& info) {
   const ConvGeom g = read_conv_geom(info, 0);
   require_supported(info, g);
-  const int m = depthwise_geometry(g) ? 0 : nhwc_winograd_tile(g);
-  const char* name = depthwise_geometry(g) ? "depthwise" : m == 4 ? "winograd_4x4" : m == 2 ? "winograd_2x2" : "direct";
+  const char* name = "direct";
+  if (depthwise_geometry(g)) name = "depthwise";
+  else if (nhwc_winograd_tile(g) == 4) name = "winograd_4x4";
+  else if (nhwc_winograd_tile(g) == 2) name = "winograd_2x2";
   return Napi::String::New(info.Env(), name);
 }
 

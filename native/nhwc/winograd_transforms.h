@@ -22,14 +22,10 @@ struct VecLane {
   static inline reg fmadd(reg a, reg b, reg c) { return a * b + c; }
   static inline reg mul(reg a, reg b) { return a * b; }
   static inline reg add(reg a, reg b) { return a + b; }
+  static inline reg sub(reg a, reg b) { return a - b; }
   static inline reg max(reg a, reg b) { return a > b ? a : b; }
   static inline reg min(reg a, reg b) { return a < b ? a : b; }
 };
-
-template <class V>
-inline __attribute__((always_inline)) typename V::reg wino_sub(typename V::reg a, typename V::reg b) {
-  return V::fmadd(V::set1(-1.f), b, a);
-}
 
 template <class V, int M>
 struct Wino;
@@ -40,15 +36,15 @@ struct Wino<V, 2> {
   static constexpr int A = 4;
   // B^T d
   static inline __attribute__((always_inline)) void in(const reg* d, reg* t) {
-    t[0] = wino_sub<V>(d[0], d[2]);
+    t[0] = V::sub(d[0], d[2]);
     t[1] = V::add(d[1], d[2]);
-    t[2] = wino_sub<V>(d[2], d[1]);
-    t[3] = wino_sub<V>(d[1], d[3]);
+    t[2] = V::sub(d[2], d[1]);
+    t[3] = V::sub(d[1], d[3]);
   }
   // A^T m
   static inline __attribute__((always_inline)) void out(const reg* m, reg* o) {
     o[0] = V::add(V::add(m[0], m[1]), m[2]);
-    o[1] = wino_sub<V>(wino_sub<V>(m[1], m[2]), m[3]);
+    o[1] = V::sub(V::sub(m[1], m[2]), m[3]);
   }
 };
 
@@ -58,17 +54,17 @@ struct Wino<V, 4> {
   static constexpr int A = 6;
   static inline __attribute__((always_inline)) void in(const reg* d, reg* t) {
     const reg a = V::fmadd(V::set1(-4.f), d[2], d[4]), b = V::fmadd(V::set1(-4.f), d[1], d[3]);
-    const reg c = wino_sub<V>(d[4], d[2]), e = V::mul(V::set1(2.f), wino_sub<V>(d[3], d[1]));
+    const reg c = V::sub(d[4], d[2]), e = V::mul(V::set1(2.f), V::sub(d[3], d[1]));
     t[0] = V::fmadd(V::set1(4.f), d[0], V::fmadd(V::set1(-5.f), d[2], d[4]));
     t[1] = V::add(a, b);
-    t[2] = wino_sub<V>(a, b);
+    t[2] = V::sub(a, b);
     t[3] = V::add(c, e);
-    t[4] = wino_sub<V>(c, e);
+    t[4] = V::sub(c, e);
     t[5] = V::fmadd(V::set1(4.f), d[1], V::fmadd(V::set1(-5.f), d[3], d[5]));
   }
   static inline __attribute__((always_inline)) void out(const reg* m, reg* o) {
-    const reg s12 = V::add(m[1], m[2]), d12 = wino_sub<V>(m[1], m[2]);
-    const reg s34 = V::add(m[3], m[4]), d34 = wino_sub<V>(m[3], m[4]);
+    const reg s12 = V::add(m[1], m[2]), d12 = V::sub(m[1], m[2]);
+    const reg s34 = V::add(m[3], m[4]), d34 = V::sub(m[3], m[4]);
     o[0] = V::add(V::add(m[0], s12), s34);
     o[1] = V::fmadd(V::set1(2.f), d34, d12);
     o[2] = V::fmadd(V::set1(4.f), s34, s12);
