@@ -81,6 +81,9 @@ bool spin_until(int64_t spin_ns, Done done) {
 
 constexpr uint32_t generation_of(uint64_t state) { return static_cast<uint32_t>(state >> 32); }
 
+// A task counter no task count reaches (claims compare it as an int): the closed generation.
+constexpr uint64_t kClosedCounter = 0x7fffffffu;
+
 }  // namespace
 
 ThreadPool::ThreadPool(int nthreads) : nthreads_(nthreads), spin_ns_(configured_spin_ns()) {
@@ -124,8 +127,8 @@ void ThreadPool::worker_loop(int /*id*/) {
     }
     if (stop_.load()) return;
     seen = generation_of(state_.load(std::memory_order_acquire));
-    // Read after the generation: at least this job's values. A newer job can only have
-    // replaced them if this one finished, and then every claim below fails.
+    // Read after the generation: at least this job's values. A newer job changes them only
+    // after closing this generation (see run()), and then every claim below fails.
     const std::function<void(int)>* job = job_.load(std::memory_order_acquire);
     const int tasks = job_tasks_.load(std::memory_order_acquire);
     TaskScope scope;
@@ -144,10 +147,16 @@ void ThreadPool::run(int ntasks, const std::function<void(int)>& fn) {
     return;
   }
   std::lock_guard<std::mutex> run_lk(run_mu_);
-  const uint32_t gen = generation_of(state_.load()) + 1;
-  job_.store(&fn, std::memory_order_relaxed);
-  job_tasks_.store(ntasks, std::memory_order_relaxed);
-  pending_.store(ntasks, std::memory_order_relaxed);
+  // Two generations per job. The first closes the previous job before its fields change: a
+  // worker that read the previous generation and was preempted before reading job_tasks_ could
+  // otherwise pair that generation (whose counter still accepts claims below a larger count)
+  // with this job's count and function, run a task twice and drive pending_ below zero, and
+  // run() would then wait forever. Under the closed generation no claim succeeds.
+  const uint32_t closed = generation_of(state_.load()) + 1, gen = closed + 1;
+  state_.store(static_cast<uint64_t>(closed) << 32 | kClosedCounter);
+  job_.store(&fn);
+  job_tasks_.store(ntasks);
+  pending_.store(ntasks);
   {
     std::lock_guard<std::mutex> lk(mu_);  // a worker about to sleep re-checks state_ under mu_
     state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
