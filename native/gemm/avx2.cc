@@ -27,6 +27,12 @@ struct VecAvx2 {
   static inline __attribute__((always_inline)) reg load(const float* p) { return _mm256_load_ps(p); }
   static inline __attribute__((always_inline)) reg loadu(const float* p) { return _mm256_loadu_ps(p); }
   static inline __attribute__((always_inline)) void storeu(float* p, reg v) { _mm256_storeu_ps(p, v); }
+  // The first n lanes (0 < n < width): the rest read as zero, and are not written.
+  static inline __attribute__((always_inline)) __m256i first(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static inline __attribute__((always_inline)) reg loadn(const float* p, int n) { return _mm256_maskload_ps(p, first(n)); }
+  static inline __attribute__((always_inline)) void storen(float* p, reg v, int n) { _mm256_maskstore_ps(p, first(n), v); }
   static inline __attribute__((always_inline)) reg bcast(const float* p) { return _mm256_broadcast_ss(p); }
   static inline __attribute__((always_inline)) reg set1(float x) { return _mm256_set1_ps(x); }
   static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return _mm256_fmadd_ps(a, b, c); }

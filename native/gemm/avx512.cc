@@ -30,6 +30,13 @@ struct VecAvx512 {
   static inline __attribute__((always_inline)) reg load(const float* p) { return _mm512_load_ps(p); }
   static inline __attribute__((always_inline)) reg loadu(const float* p) { return _mm512_loadu_ps(p); }
   static inline __attribute__((always_inline)) void storeu(float* p, reg v) { _mm512_storeu_ps(p, v); }
+  // The first n lanes (0 < n < width): the rest read as zero, and are not written.
+  static inline __attribute__((always_inline)) reg loadn(const float* p, int n) {
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p);
+  }
+  static inline __attribute__((always_inline)) void storen(float* p, reg v, int n) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v);
+  }
   static inline __attribute__((always_inline)) reg bcast(const float* p) { return _mm512_set1_ps(*p); }
   static inline __attribute__((always_inline)) reg set1(float x) { return _mm512_set1_ps(x); }
   static inline __attribute__((always_inline)) reg fmadd(reg a, reg b, reg c) { return _mm512_fmadd_ps(a, b, c); }

@@ -25,6 +25,15 @@ struct VecPortable {
   }
   static inline __attribute__((always_inline)) reg loadu(const float* p) { return load(p); }
   static inline __attribute__((always_inline)) void storeu(float* p, reg v) { std::memcpy(p, &v, sizeof v); }
+  // The first n lanes (0 < n < width): the rest read as zero, and are not written.
+  static inline __attribute__((always_inline)) reg loadn(const float* p, int n) {
+    reg r = zero();
+    std::memcpy(&r, p, sizeof(float) * static_cast<size_t>(n));
+    return r;
+  }
+  static inline __attribute__((always_inline)) void storen(float* p, reg v, int n) {
+    std::memcpy(p, &v, sizeof(float) * static_cast<size_t>(n));
+  }
   static inline __attribute__((always_inline)) reg set1(float x) { return reg{x, x, x, x}; }
   static inline __attribute__((always_inline)) reg bcast(const float* p) { return set1(*p); }
   // Separate multiply and add: SSE2 has no FMA, and this keeps results identical to the scalar math.

@@ -23,11 +23,12 @@ inline float nhwc_epilogue_scalar(float v, const float* bias, const float* res, 
 }
 
 // Vector max/min return the second operand on NaN: max(0, v) passes NaN through like v < 0 ? 0 : v.
+// n < width: only the first n lanes of bias and res are read (a panel's partial last vector).
 template <class V>
 inline __attribute__((always_inline)) typename V::reg nhwc_epilogue(typename V::reg v, const float* bias,
-                                                                    const float* res, int act) {
-  if (bias != nullptr) v = V::add(v, V::loadu(bias));
-  if (res != nullptr) v = V::add(v, V::loadu(res));
+                                                                    const float* res, int act, int n = V::width) {
+  if (bias != nullptr) v = V::add(v, n == V::width ? V::loadu(bias) : V::loadn(bias, n));
+  if (res != nullptr) v = V::add(v, n == V::width ? V::loadu(res) : V::loadn(res, n));
   if (act == 1) return V::max(V::zero(), v);
   if (act == 2) return V::min(V::set1(6.f), V::max(V::zero(), v));
   return v;
@@ -74,8 +75,16 @@ void nhwc_tile(const TileArgs& t) {
                                                t.residual != nullptr ? t.residual + o : nullptr, t.act)
                             : acc[i][j];
         V::storeu(t.y + o, v);
+      } else if (j == fv && rem > 0 && !(t.finish && t.act == 3)) {
+        // the partial vector: masked loads and stores of its rem lanes
+        typename V::reg v = acc[i][j];
+        if (t.accumulate) v = V::add(V::loadn(t.y + o, rem), v);
+        if (t.finish)
+          v = nhwc_epilogue<V>(v, t.bias != nullptr ? t.bias + j * W : nullptr,
+                               t.residual != nullptr ? t.residual + o : nullptr, t.act, rem);
+        V::storen(t.y + o, v, rem);
       } else if (j == fv && rem > 0) {
-        // the partial vector: through a scratch vector, lane by lane
+        // leaky_relu's partial vector: through a scratch vector, lane by lane
         alignas(64) float lanes[W];
         V::storeu(lanes, acc[i][j]);
         for (int l = 0; l < rem; ++l) {
