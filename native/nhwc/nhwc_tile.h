@@ -160,11 +160,13 @@ inline void nhwc_depthwise_pixel(const DepthwiseArgs& d, int64_t ox) {
 }
 
 // Depthwise, 4 neighbouring output pixels whose windows are inside the image: the same sums,
-// 4 pixels x 2 vectors of independent accumulators (an FMA chain per pixel alone would wait on
-// its own latency), each weight vector loaded once for the 4 pixels.
-template <class V>
-inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_t* rel, int taps) {
+// 4 pixels x up to 4 vectors of independent accumulators (an FMA chain per pixel alone would
+// wait on its own latency; 16 chains where the registers allow, 8 otherwise), each weight
+// vector loaded once for the 4 pixels. TAPS > 0 fixes the tap count (3x3: the loop unrolls).
+template <class V, int TAPS>
+inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_t* rel, int runtime_taps) {
   constexpr int W = V::width, P = 4;
+  const int taps = TAPS > 0 ? TAPS : runtime_taps;
   const int64_t c = d.c;
   const float* xp[P];
   for (int p = 0; p < P; ++p) xp[p] = d.x + ((d.oy * d.sh - d.pt) * d.w + (ox + p) * d.sw - d.pl) * c;
@@ -176,20 +178,21 @@ inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_
       typename V::reg acc[P][N];
 #pragma GCC unroll 4
       for (int p = 0; p < P; ++p)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int j = 0; j < N; ++j) acc[p][j] = V::zero();
+#pragma GCC unroll 9
       for (int t = 0; t < taps; ++t) {
         typename V::reg wv[N];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int j = 0; j < N; ++j) wv[j] = V::loadu(d.w_packed + t * c + cv + j * W);
 #pragma GCC unroll 4
         for (int p = 0; p < P; ++p)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
           for (int j = 0; j < N; ++j) acc[p][j] = V::fmadd(V::loadu(xp[p] + rel[t] + cv + j * W), wv[j], acc[p][j]);
       }
 #pragma GCC unroll 4
       for (int p = 0; p < P; ++p)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int j = 0; j < N; ++j) {
           const float* bj = d.bias != nullptr ? d.bias + cv + j * W : nullptr;
           float* out = yo + p * c + cv + j * W;
@@ -197,6 +200,8 @@ inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_
         }
     }
   };
+  // 16 accumulators + 4 weight vectors need 32 registers' worth of room (AVX-512's zmm file)
+  if constexpr (sizeof(typename V::reg) >= 64) block(std::integral_constant<int, 4>{});
   block(std::integral_constant<int, 2>{});
   block(std::integral_constant<int, 1>{});
   const int64_t vec_end = cv;
@@ -212,7 +217,9 @@ inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_
   }
 }
 
-// One output row: border pixels one by one, the interior 4 at a time.
+// One output row: border pixels one by one, the interior 4 at a time (the last 4 overlapping
+// the previous ones when the interior is not a multiple of 4: recomputed pixels get the same
+// values, cheaper than the border path).
 template <class V>
 void nhwc_depthwise_row(const DepthwiseArgs& d) {
   const int64_t iy0 = d.oy * d.sh - d.pt;
@@ -227,9 +234,14 @@ void nhwc_depthwise_row(const DepthwiseArgs& d) {
   int64_t rel[64];  // kh * kw <= 64
   const int taps = static_cast<int>(d.kh * d.kw);
   for (int t = 0; t < taps; ++t) rel[t] = ((t / d.kw) * d.dh * d.w + (t % d.kw) * d.dw) * d.c;
+  auto quad = taps == 9 ? &nhwc_depthwise_quad<V, 9> : &nhwc_depthwise_quad<V, 0>;
   int64_t ox = 0;
   for (; ox < lo; ++ox) nhwc_depthwise_pixel<V>(d, ox);
-  for (; ox + 4 <= hi; ox += 4) nhwc_depthwise_quad<V>(d, ox, rel, taps);
+  for (; ox + 4 <= hi; ox += 4) quad(d, ox, rel, taps);
+  if (ox < hi && hi - lo >= 4) {
+    quad(d, hi - 4, rel, taps);
+    ox = hi;
+  }
   for (; ox < d.ow; ++ox) nhwc_depthwise_pixel<V>(d, ox);
 }
 
