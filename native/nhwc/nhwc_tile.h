@@ -34,26 +34,18 @@ inline __attribute__((always_inline)) typename V::reg nhwc_epilogue(typename V::
   return v;
 }
 
+// The depth loop of one run: acc[i][j] += a[i][p] * b[p][j * W .. j * W + W) for p < len, b
+// advancing one packed row (NV * W floats) per step. An ISA file may specialise a shape in
+// assembler where the compiler's register allocation fails it (see avx512.cc).
 template <class V, int R, int NV>
-void nhwc_tile(const TileArgs& t) {
-  constexpr int W = V::width, PW = NV * W;
-  // Whole vectors of existing channels; the last panel may end in a partial one (rem lanes).
-  const int fv = t.valid / W, rem = t.valid - fv * W;
-  typename V::reg acc[R][NV];
-#pragma GCC unroll 8
-  for (int i = 0; i < R; ++i)
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j) acc[i][j] = t.accumulate && j < fv ? V::loadu(t.y + i * t.ldc + j * W) : V::zero();
-  const float* __restrict b = t.b;
-  for (int64_t s = 0; s < t.nseg; ++s) {
-    const float* a[R];
-#pragma GCC unroll 8
-    for (int i = 0; i < R; ++i) a[i] = t.px[i] + t.seg_off[s];
-    const int64_t len = t.seg_len[s];
+struct NhwcTileSteps {
+  static inline __attribute__((always_inline)) void run(const float* const* a, const float*& b, int64_t len,
+                                                        typename V::reg (&acc)[R][NV]) {
+    constexpr int PW = NV * V::width;
     for (int64_t p = 0; p < len; ++p, b += PW) {
       typename V::reg bv[NV];
 #pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + j * W);
+      for (int j = 0; j < NV; ++j) bv[j] = V::loadu(b + j * V::width);
 #pragma GCC unroll 8
       for (int i = 0; i < R; ++i) {
         const typename V::reg va = V::bcast(a[i] + p);
@@ -61,6 +53,25 @@ void nhwc_tile(const TileArgs& t) {
         for (int j = 0; j < NV; ++j) acc[i][j] = V::fmadd(va, bv[j], acc[i][j]);
       }
     }
+  }
+};
+
+template <class V, int R, int NV>
+void nhwc_tile(const TileArgs& t) {
+  constexpr int W = V::width;
+  // Whole vectors of existing channels; the last panel may end in a partial one (rem lanes).
+  const int fv = t.valid / W, rem = t.valid - fv * W;
+  typename V::reg acc[R][NV];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j) acc[i][j] = t.accumulate && j < fv ? V::loadu(t.y + i * t.ldc + j * W) : V::zero();
+  const float* b = t.b;
+  for (int64_t s = 0; s < t.nseg; ++s) {
+    const float* a[R];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) a[i] = t.px[i] + t.seg_off[s];
+    NhwcTileSteps<V, R, NV>::run(a, b, t.seg_len[s], acc);
   }
   // leaky_relu's select has no vector form here: its tiles finish in the scalar loop below.
   const bool vector_epilogue = t.finish && t.act != 3;
