@@ -204,3 +204,20 @@ for (const [name, size] of [['ResNet18', 64], ['ResNet50_vd', 64], ['MobileNetV2
     }
   });
 }
+
+test('conv geometry as an Int32Array reads like the object; a wrong array or inconsistent fields are refused', { skip: native?.convNhwcForward ? false : 'no native NHWC kernels' }, () => {
+  const addon = loadNativeAddon().addon!;
+  const fields = ['n', 'c', 'h', 'w', 'k', 'kh', 'kw', 'strideH', 'strideW', 'padTop', 'padBottom', 'padLeft', 'padRight', 'dilationH', 'dilationW', 'groups', 'oh', 'ow'] as const;
+  const ints = (g: Conv2dGeometry): Int32Array => Int32Array.from(fields, (f) => g[f]);
+  for (const c of CASES) {
+    const g = geometry(c);
+    assert.equal(addon['convNhwcPackedSize']!(ints(g)), addon['convNhwcPackedSize']!(g), c.name);
+    assert.equal(addon['convNhwcAlgorithm']!(ints(g)), addon['convNhwcAlgorithm']!(g), c.name);
+  }
+  const g = geometry(CASES[0]!);
+  assert.throws(() => addon['convNhwcPackedSize']!(ints(g).subarray(0, 17)), /Int32Array of 18 fields/);
+  assert.throws(() => addon['convNhwcPackedSize']!(Float32Array.from(ints(g))), /Int32Array of 18 fields/);
+  const bad = ints(g);
+  bad[16] = g.oh + 1;
+  assert.throws(() => addon['convNhwcPackedSize']!(bad), /inconsistent/);
+});

@@ -1,12 +1,27 @@
 // The C++ kernels. Each method calls one addon function over whole buffers. A kernel the addon
 // does not export (yet) falls through to the reference implementation inherited here, so the
 // native backend is always complete and gets faster kernel by kernel.
-import type { Backend, ConvActivation } from '../backend.js';
+import type { Backend, Conv2dGeometry, ConvActivation } from '../backend.js';
 import { checkPackedConvWeights } from '../reference/conv.js';
 import { ReferenceBackend } from '../reference/reference_backend.js';
 import type { NativeAddon } from './addon.js';
 
 type Fn = (...args: unknown[]) => unknown;
+
+/**
+ * g's fields in the order the addon reads an Int32Array geometry (native/conv/conv.cc). The hot
+ * inference calls pass this instead of the object: eighteen named property reads through
+ * Node-API were half the cost of a small layer's call. One scratch array serves every call (the
+ * addon reads it before returning).
+ */
+const geomScratch = new Int32Array(18);
+function geomInts(g: Conv2dGeometry): Int32Array {
+  const s = geomScratch;
+  s[0] = g.n; s[1] = g.c; s[2] = g.h; s[3] = g.w; s[4] = g.k; s[5] = g.kh; s[6] = g.kw;
+  s[7] = g.strideH; s[8] = g.strideW; s[9] = g.padTop; s[10] = g.padBottom; s[11] = g.padLeft; s[12] = g.padRight;
+  s[13] = g.dilationH; s[14] = g.dilationW; s[15] = g.groups; s[16] = g.oh; s[17] = g.ow;
+  return s;
+}
 
 /** The addon's numbering of conv epilogue activations. */
 const CONV_ACT: Record<ConvActivation, number> = { none: 0, relu: 1, relu6: 2, leaky_relu: 3 };
@@ -47,7 +62,7 @@ export class NativeBackend extends ReferenceBackend implements Backend {
       };
       this.conv2dForwardPacked = (g, x, packed, bias, y, act, alpha, residual = null) => {
         checkPackedConvWeights(g, packed, 'native', 'nchw');
-        convFP(g, x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
+        convFP(geomInts(g), x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
       };
     }
     const nhwcOk = a['convNhwcSupports'];
@@ -63,7 +78,7 @@ export class NativeBackend extends ReferenceBackend implements Backend {
       };
       this.convNhwcForward = (g, x, packed, bias, y, act, alpha, residual = null) => {
         checkPackedConvWeights(g, packed, 'native', 'nhwc');
-        nhwcF(g, x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
+        nhwcF(geomInts(g), x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
       };
     }
     const mpN = a['maxPool2dNhwc'];
