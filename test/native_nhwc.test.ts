@@ -161,14 +161,16 @@ test('NHWC max and average pools give the NCHW kernels\' values bit for bit', { 
 
 test('layout copies transpose each image and invert each other', { skip: native?.nchwToNhwc ? false : 'no native NHWC kernels' }, () => {
   const be = native as Backend;
-  const [n, c, hw] = [3, 37, 45];
-  const x = randomArray(n * c * hw, 7);
-  const y = new Float32Array(x.length);
-  be.nchwToNhwc!(n, c, hw, x, y);
-  assert.deepEqual(y, toNhwc(x, n, c, hw));
-  const back = new Float32Array(x.length);
-  be.nhwcToNchw!(n, c, hw, y, back);
-  assert.deepEqual(back, x);
+  // blocked; RGB (the few-rows path, threaded with chunks across images); one channel; one pixel
+  for (const [n, c, hw] of [[3, 37, 45], [3, 3, 9001], [2, 3, 7], [2, 1, 50], [2, 5, 1]] as const) {
+    const x = randomArray(n * c * hw, 7);
+    const y = new Float32Array(x.length);
+    be.nchwToNhwc!(n, c, hw, x, y);
+    assert.deepEqual(y, toNhwc(x, n, c, hw), `to NHWC ${n}x${c}x${hw}`);
+    const back = new Float32Array(x.length);
+    be.nhwcToNchw!(n, c, hw, y, back);
+    assert.deepEqual(back, x, `back to NCHW ${n}x${c}x${hw}`);
+  }
 });
 
 test('a channels-last tensor reads back as NCHW through every accessor', { skip: native?.nhwcToNchw ? false : 'no native NHWC kernels' }, () => {

@@ -14,8 +14,32 @@ namespace {
 
 constexpr int64_t kBlock = 16;
 
+// Few rows (an RGB model input going channels-last): the output is each column's few values
+// side by side, so walk the columns once, writing contiguously, split over the pool by columns
+// (the blocked path below had a single block per image there, so one thread).
+template <int R>
+void transpose_few_rows(int64_t n, int64_t cols, const float* src, float* dst) {
+  parallel_for(n * cols, 8192, [&](int64_t p0, int64_t p1) {
+    int64_t img = p0 / cols, j = p0 % cols;
+    for (int64_t p = p0; p < p1;) {
+      const float* s = src + img * R * cols;
+      float* d = dst + img * R * cols;
+      const int64_t end = std::min(cols, j + (p1 - p));
+      for (; j < end; ++j, ++p)
+        for (int i = 0; i < R; ++i) d[j * R + i] = s[i * cols + j];
+      j = 0;
+      ++img;
+    }
+  });
+}
+
 // Each image is a rows x cols matrix; the work is split by images, then by row blocks.
 void transpose_images(int64_t n, int64_t rows, int64_t cols, const float* src, float* dst) {
+  if (rows == 3) return transpose_few_rows<3>(n, cols, src, dst);
+  if (rows == 1 || cols == 1) {
+    std::copy(src, src + n * rows * cols, dst);
+    return;
+  }
   const int64_t blocks = (rows + kBlock - 1) / kBlock;
   parallel_for(n * blocks, 4, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
