@@ -1,6 +1,7 @@
 // `imcls bench model --model NAME --mode infer|train --batch_size N [--image_shape 3,H,W] [--vs onnxruntime|torch] [--json]`:
 // whole-model throughput of this engine, and in the same run onnxruntime-node on our ONNX export
-// (same thread count) or PyTorch on the torchvision model of the same architecture.
+// (same thread count, timed in alternating blocks with ours) or PyTorch on the torchvision model of the same
+// architecture.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,39 +55,37 @@ const TORCHVISION: Record<string, string> = {
   SqueezeNet1_0: 'squeezenet1_0', SqueezeNet1_1: 'squeezenet1_1',
 };
 
-/** Times fn: three warm-up runs (the first packs weights; the next still grow the buffer pool and fault pages in), then reps runs (or enough for ~5 s, at least 5); returns ms per run (median). */
-function timeIt(fn: () => void, reps: number | null): number {
-  fn();
-  fn();
-  const first = performance.now();
-  fn();
-  const once = performance.now() - first;
-  const n = reps ?? Math.max(5, Math.min(50, Math.ceil(5000 / Math.max(once, 1))));
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+/** Median of the middle of sorted times. */
+function median(times: number[]): number {
+  const t = [...times].sort((a, b) => a - b);
+  return t[Math.floor(t.length / 2)]!;
 }
 
-async function timeItAsync(fn: () => Promise<void>, reps: number | null): Promise<number> {
+/** Runs per timing: reps, or enough for ~5 s of `once`-long runs (5..50). */
+function repsFor(once: number, reps: number | null): number {
+  return reps ?? Math.max(5, Math.min(50, Math.ceil(5000 / Math.max(once, 1))));
+}
+
+/**
+ * Times fn: three warm-up runs (the first packs weights; the next still grow the buffer pool and
+ * fault pages in), then reps runs (or enough for ~5 s); ms per run (median).
+ */
+async function timeIt(fn: () => void | Promise<void>, reps: number | null): Promise<number> {
   await fn();
   await fn();
-  const first = performance.now();
+  const t = performance.now();
   await fn();
-  const once = performance.now() - first;
-  const n = reps ?? Math.max(5, Math.min(50, Math.ceil(5000 / Math.max(once, 1))));
+  return median(await timedRuns(fn, repsFor(performance.now() - t, reps)));
+}
+
+async function timedRuns(fn: () => void | Promise<void>, n: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = performance.now();
     await fn();
     times.push(performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times;
 }
 
 function input(shape: number[]): Float32Array {
@@ -94,36 +93,57 @@ function input(shape: number[]): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(0.013 * i + 0.5) * 1.5);
 }
 
-function benchOurs(model: Module, mode: 'infer' | 'train', shape: number[], reps: number | null): number {
+/** One batch of this engine: eval forward, or forward + backward in training mode. */
+function ourStep(model: Module, mode: 'infer' | 'train', shape: number[]): () => void {
   const x = new Tensor(input(shape), shape);
   if (mode === 'infer') {
     model.eval();
-    return timeIt(() => noGrad(() => model.forward(x).free()), reps);
+    return () => noGrad(() => model.forward(x).free());
   }
   model.train();
   const labels = intTensor(Array.from({ length: shape[0]! }, (_, i) => i % 10), [shape[0]!]);
-  return timeIt(() => {
+  return () => {
     const loss = crossEntropy(model.forward(x), labels);
     loss.backward();
     model.zeroGrad();
     loss.free();
-  }, reps);
+  };
 }
 
-async function benchOrt(model: Module, shape: number[], threads: number, reps: number | null): Promise<number> {
+/**
+ * Ours and onnxruntime-node on our ONNX export of the same model (same threads): ms per batch of
+ * each (medians). Timed in alternating blocks, ours then ORT then ours then ORT, so drift in this
+ * machine's speed reaches both; each ORT block has its own session, released before our next
+ * block, because ORT's pool threads keep spinning between runs while a session lives and slowed
+ * our runs by up to a fifth when the two were interleaved.
+ */
+async function benchWithOrt(model: Module, shape: number[], threads: number, reps: number | null): Promise<[number, number]> {
   const ort = await import('onnxruntime-node').catch(() => null);
   if (ort === null) throw new UserError('bench model --vs onnxruntime: onnxruntime-node is not installed (it is a devDependency: npm ci)');
   const dir = mkdtempSync(join(tmpdir(), 'imcls-bench-'));
   try {
     const path = join(dir, 'model.onnx');
     writeOnnxFile(path, exportOnnx(model, { imageShape: shape.slice(1) as [number, number, number] }));
-    const sess = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
     const feeds = { image: new ort.Tensor('float32', input(shape), shape) };
-    const ms = await timeItAsync(async () => {
-      await sess.run(feeds);
-    }, reps);
-    await sess.release();
-    return ms;
+    const ours = ourStep(model, 'infer', shape);
+    ours();
+    ours();
+    const t = performance.now();
+    ours();
+    const n = repsFor(performance.now() - t, reps);
+    const oursTimes: number[] = [], ortTimes: number[] = [];
+    for (const runs of [Math.ceil(n / 2), Math.floor(n / 2)]) {
+      if (runs === 0) continue;
+      ours();
+      oursTimes.push(...(await timedRuns(ours, runs)));
+      const sess = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      const theirs = async (): Promise<void> => { await sess.run(feeds); };
+      await theirs();
+      await theirs();
+      ortTimes.push(...(await timedRuns(theirs, runs)));
+      await sess.release();
+    }
+    return [median(oursTimes), median(ortTimes)];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -170,20 +190,17 @@ export async function runModelBench(o: { model: string; mode: 'infer' | 'train';
   const shape = [o.batch, ...chw];
   const threads = loadNativeAddon().addon?.info().threads ?? 1;
   const model = createModel(entry.name);
-  const ms = benchOurs(model, o.mode, shape, o.reps);
   const ips = (b: number, t: number): number => (b * 1000) / t;
+  const withOrt = o.vs === 'onnxruntime' && o.mode === 'infer';
+  const [ms, ortMs] = withOrt ? await benchWithOrt(model, shape, threads, o.reps) : [await timeIt(ourStep(model, o.mode, shape), o.reps), null];
   const result: ModelBenchResult = {
     model: entry.name, mode: o.mode, batch_size: o.batch, image_shape: chw, backend: getBackend().name, threads,
     images_per_sec: ips(o.batch, ms), ms_per_batch: ms,
-    ort_images_per_sec: null, ort_ms_per_batch: null, torch_images_per_sec: null, torch_ms_per_batch: null, torch_arch: null, note: null,
+    ort_images_per_sec: ortMs === null ? null : ips(o.batch, ortMs), ort_ms_per_batch: ortMs,
+    torch_images_per_sec: null, torch_ms_per_batch: null, torch_arch: null, note: null,
   };
   if (o.vs === 'onnxruntime') {
     if (o.mode !== 'infer') result.note = 'onnxruntime runs inference only';
-    else {
-      const t = await benchOrt(model, shape, threads, o.reps);
-      result.ort_ms_per_batch = t;
-      result.ort_images_per_sec = ips(o.batch, t);
-    }
   } else if (o.vs === 'torch') {
     const arch = TORCHVISION[entry.name];
     if (arch === undefined) result.note = `no torchvision architecture equal to ${entry.name}`;
