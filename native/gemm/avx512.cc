@@ -59,13 +59,20 @@ namespace {
 // vectors in registers beside the 24 accumulators and round-trips the others through the stack
 // every step (a store-to-load forwarding chain that halved the tile's throughput). Here the
 // weights live in zmm0-3, the broadcasts in zmm4-7, the accumulators in zmm8-31, loaded from
-// and stored back to acc around the loop.
+// and stored back to acc around the loop (or, for a tile's first run, cleared in registers).
 template <>
 struct NhwcTileSteps<VecAvx512, 6, 4> {
+  static constexpr bool kStartsFromZero = true;
   static inline __attribute__((always_inline)) void run(const float* const* a, const float*& b, int64_t len,
-                                                        __m512 (&acc)[6][4]) {
-    if (len <= 0) return;
+                                                        __m512 (&acc)[6][4], bool zero) {
+    if (len <= 0) {
+      if (zero)
+        for (auto& row : acc)
+          for (auto& v : row) v = _mm512_setzero_ps();
+      return;
+    }
     int64_t p = 0;
+    const int64_t from_zero = zero ? 1 : 0;
 #define IMCLS_LD(r, i) "vmovups " #i "*64(%[acc]), %%zmm" #r "\n\t"
 #define IMCLS_ST(r, i) "vmovups %%zmm" #r ", " #i "*64(%[acc])\n\t"
 #define IMCLS_ROW(ai, bc, r0, r1, r2, r3)                       \
@@ -75,6 +82,18 @@ struct NhwcTileSteps<VecAvx512, 6, 4> {
   "vfmadd231ps %%zmm2, %%zmm" #bc ", %%zmm" #r2 "\n\t"          \
   "vfmadd231ps %%zmm3, %%zmm" #bc ", %%zmm" #r3 "\n\t"
     asm volatile(
+        "test %[zero], %[zero]\n\t"
+        "jz 2f\n\t"
+        "vpxord %%zmm8, %%zmm8, %%zmm8\n\t" "vpxord %%zmm9, %%zmm9, %%zmm9\n\t" "vpxord %%zmm10, %%zmm10, %%zmm10\n\t"
+        "vpxord %%zmm11, %%zmm11, %%zmm11\n\t" "vpxord %%zmm12, %%zmm12, %%zmm12\n\t" "vpxord %%zmm13, %%zmm13, %%zmm13\n\t"
+        "vpxord %%zmm14, %%zmm14, %%zmm14\n\t" "vpxord %%zmm15, %%zmm15, %%zmm15\n\t" "vpxord %%zmm16, %%zmm16, %%zmm16\n\t"
+        "vpxord %%zmm17, %%zmm17, %%zmm17\n\t" "vpxord %%zmm18, %%zmm18, %%zmm18\n\t" "vpxord %%zmm19, %%zmm19, %%zmm19\n\t"
+        "vpxord %%zmm20, %%zmm20, %%zmm20\n\t" "vpxord %%zmm21, %%zmm21, %%zmm21\n\t" "vpxord %%zmm22, %%zmm22, %%zmm22\n\t"
+        "vpxord %%zmm23, %%zmm23, %%zmm23\n\t" "vpxord %%zmm24, %%zmm24, %%zmm24\n\t" "vpxord %%zmm25, %%zmm25, %%zmm25\n\t"
+        "vpxord %%zmm26, %%zmm26, %%zmm26\n\t" "vpxord %%zmm27, %%zmm27, %%zmm27\n\t" "vpxord %%zmm28, %%zmm28, %%zmm28\n\t"
+        "vpxord %%zmm29, %%zmm29, %%zmm29\n\t" "vpxord %%zmm30, %%zmm30, %%zmm30\n\t" "vpxord %%zmm31, %%zmm31, %%zmm31\n\t"
+        "jmp 1f\n\t"
+        "2:\n\t"
         IMCLS_LD(8, 0) IMCLS_LD(9, 1) IMCLS_LD(10, 2) IMCLS_LD(11, 3)
         IMCLS_LD(12, 4) IMCLS_LD(13, 5) IMCLS_LD(14, 6) IMCLS_LD(15, 7)
         IMCLS_LD(16, 8) IMCLS_LD(17, 9) IMCLS_LD(18, 10) IMCLS_LD(19, 11)
@@ -104,7 +123,7 @@ struct NhwcTileSteps<VecAvx512, 6, 4> {
         IMCLS_ST(28, 20) IMCLS_ST(29, 21) IMCLS_ST(30, 22) IMCLS_ST(31, 23)
         : [b] "+r"(b), [p] "+r"(p)
         : [acc] "r"(&acc[0][0]), [a0] "r"(a[0]), [a1] "r"(a[1]), [a2] "r"(a[2]), [a3] "r"(a[3]), [a4] "r"(a[4]),
-          [a5] "r"(a[5]), [len] "r"(len)
+          [a5] "r"(a[5]), [len] "r"(len), [zero] "r"(from_zero)
         : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
           "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22",
           "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31");
