@@ -73,6 +73,12 @@ struct NhwcTileSteps<VecAvx512, 6, 4> {
     }
     int64_t p = 0;
     const int64_t from_zero = zero ? 1 : 0;
+// accumulator (i / 4, i % 4) lives in zmm(8 + i)
+#define IMCLS_ACC_REGS(M)                                                                        \
+  M(8, 0) M(9, 1) M(10, 2) M(11, 3) M(12, 4) M(13, 5) M(14, 6) M(15, 7) M(16, 8) M(17, 9) M(18, 10) \
+  M(19, 11) M(20, 12) M(21, 13) M(22, 14) M(23, 15) M(24, 16) M(25, 17) M(26, 18) M(27, 19)        \
+  M(28, 20) M(29, 21) M(30, 22) M(31, 23)
+#define IMCLS_ZERO(r, i) "vpxord %%zmm" #r ", %%zmm" #r ", %%zmm" #r "\n\t"
 #define IMCLS_LD(r, i) "vmovups " #i "*64(%[acc]), %%zmm" #r "\n\t"
 #define IMCLS_ST(r, i) "vmovups %%zmm" #r ", " #i "*64(%[acc])\n\t"
 #define IMCLS_ROW(ai, bc, r0, r1, r2, r3)                       \
@@ -84,22 +90,10 @@ struct NhwcTileSteps<VecAvx512, 6, 4> {
     asm volatile(
         "test %[zero], %[zero]\n\t"
         "jz 2f\n\t"
-        "vpxord %%zmm8, %%zmm8, %%zmm8\n\t" "vpxord %%zmm9, %%zmm9, %%zmm9\n\t" "vpxord %%zmm10, %%zmm10, %%zmm10\n\t"
-        "vpxord %%zmm11, %%zmm11, %%zmm11\n\t" "vpxord %%zmm12, %%zmm12, %%zmm12\n\t" "vpxord %%zmm13, %%zmm13, %%zmm13\n\t"
-        "vpxord %%zmm14, %%zmm14, %%zmm14\n\t" "vpxord %%zmm15, %%zmm15, %%zmm15\n\t" "vpxord %%zmm16, %%zmm16, %%zmm16\n\t"
-        "vpxord %%zmm17, %%zmm17, %%zmm17\n\t" "vpxord %%zmm18, %%zmm18, %%zmm18\n\t" "vpxord %%zmm19, %%zmm19, %%zmm19\n\t"
-        "vpxord %%zmm20, %%zmm20, %%zmm20\n\t" "vpxord %%zmm21, %%zmm21, %%zmm21\n\t" "vpxord %%zmm22, %%zmm22, %%zmm22\n\t"
-        "vpxord %%zmm23, %%zmm23, %%zmm23\n\t" "vpxord %%zmm24, %%zmm24, %%zmm24\n\t" "vpxord %%zmm25, %%zmm25, %%zmm25\n\t"
-        "vpxord %%zmm26, %%zmm26, %%zmm26\n\t" "vpxord %%zmm27, %%zmm27, %%zmm27\n\t" "vpxord %%zmm28, %%zmm28, %%zmm28\n\t"
-        "vpxord %%zmm29, %%zmm29, %%zmm29\n\t" "vpxord %%zmm30, %%zmm30, %%zmm30\n\t" "vpxord %%zmm31, %%zmm31, %%zmm31\n\t"
+        IMCLS_ACC_REGS(IMCLS_ZERO)
         "jmp 1f\n\t"
         "2:\n\t"
-        IMCLS_LD(8, 0) IMCLS_LD(9, 1) IMCLS_LD(10, 2) IMCLS_LD(11, 3)
-        IMCLS_LD(12, 4) IMCLS_LD(13, 5) IMCLS_LD(14, 6) IMCLS_LD(15, 7)
-        IMCLS_LD(16, 8) IMCLS_LD(17, 9) IMCLS_LD(18, 10) IMCLS_LD(19, 11)
-        IMCLS_LD(20, 12) IMCLS_LD(21, 13) IMCLS_LD(22, 14) IMCLS_LD(23, 15)
-        IMCLS_LD(24, 16) IMCLS_LD(25, 17) IMCLS_LD(26, 18) IMCLS_LD(27, 19)
-        IMCLS_LD(28, 20) IMCLS_LD(29, 21) IMCLS_LD(30, 22) IMCLS_LD(31, 23)
+        IMCLS_ACC_REGS(IMCLS_LD)
         "1:\n\t"
         "vmovups 0(%[b]), %%zmm0\n\t"
         "vmovups 64(%[b]), %%zmm1\n\t"
@@ -115,12 +109,7 @@ struct NhwcTileSteps<VecAvx512, 6, 4> {
         "inc %[p]\n\t"
         "cmp %[len], %[p]\n\t"
         "jl 1b\n\t"
-        IMCLS_ST(8, 0) IMCLS_ST(9, 1) IMCLS_ST(10, 2) IMCLS_ST(11, 3)
-        IMCLS_ST(12, 4) IMCLS_ST(13, 5) IMCLS_ST(14, 6) IMCLS_ST(15, 7)
-        IMCLS_ST(16, 8) IMCLS_ST(17, 9) IMCLS_ST(18, 10) IMCLS_ST(19, 11)
-        IMCLS_ST(20, 12) IMCLS_ST(21, 13) IMCLS_ST(22, 14) IMCLS_ST(23, 15)
-        IMCLS_ST(24, 16) IMCLS_ST(25, 17) IMCLS_ST(26, 18) IMCLS_ST(27, 19)
-        IMCLS_ST(28, 20) IMCLS_ST(29, 21) IMCLS_ST(30, 22) IMCLS_ST(31, 23)
+        IMCLS_ACC_REGS(IMCLS_ST)
         : [b] "+r"(b), [p] "+r"(p)
         : [acc] "r"(&acc[0][0]), [a0] "r"(a[0]), [a1] "r"(a[1]), [a2] "r"(a[2]), [a3] "r"(a[3]), [a4] "r"(a[4]),
           [a5] "r"(a[5]), [len] "r"(len), [zero] "r"(from_zero)
@@ -130,6 +119,8 @@ struct NhwcTileSteps<VecAvx512, 6, 4> {
 #undef IMCLS_ROW
 #undef IMCLS_LD
 #undef IMCLS_ST
+#undef IMCLS_ZERO
+#undef IMCLS_ACC_REGS
   }
 };
 
