@@ -1,7 +1,7 @@
 // `imcls bench model --model NAME --mode infer|train --batch_size N [--image_shape 3,H,W] [--vs onnxruntime|torch] [--json]`:
 // whole-model throughput of this engine, and in the same run onnxruntime-node on our ONNX export
-// (same thread count, timed in alternating blocks with ours) or PyTorch on the torchvision model of the same
-// architecture.
+// (same thread count, timed in alternating blocks with ours) or PyTorch on the torchvision model
+// of the same architecture.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +55,7 @@ const TORCHVISION: Record<string, string> = {
   SqueezeNet1_0: 'squeezenet1_0', SqueezeNet1_1: 'squeezenet1_1',
 };
 
-/** Median of the middle of sorted times. */
+/** The median of times (the upper of the middle two for an even count). */
 function median(times: number[]): number {
   const t = [...times].sort((a, b) => a - b);
   return t[Math.floor(t.length / 2)]!;

@@ -6,16 +6,17 @@
 #include <atomic>
 #include <memory>
 
+#include "args.h"
 #include "registry.h"
 #include "threadpool.h"
 
 namespace imcls {
 
 static Napi::Value ThreadPoolCheck(const Napi::CallbackInfo& info) {
-  const int jobs = info[0].As<Napi::Number>().Int32Value();
+  const int64_t jobs = int_arg(info, 0);
   constexpr int kMaxTasks = 67;
   int64_t wrong = 0;
-  for (int j = 0; j < jobs; ++j) {
+  for (int64_t j = 0; j < jobs; ++j) {
     const int tasks = j % 3 == 0 ? kMaxTasks : 2 + j % 5;
     std::unique_ptr<std::atomic<int>[]> ran(new std::atomic<int>[kMaxTasks]);
     for (int t = 0; t < kMaxTasks; ++t) ran[t].store(0);
