@@ -136,14 +136,13 @@ void nhwc_tile(const TileArgs& t) {
                                t.residual != nullptr ? t.residual + o : nullptr, t.act, rem);
         V::storen(t.y + o, v, rem);
       } else if (j == fv && rem > 0) {
-        // leaky_relu's partial vector: through a scratch vector, lane by lane
+        // leaky_relu's partial vector of a finished tile: through a scratch vector, lane by lane
         alignas(64) float lanes[W];
         V::storeu(lanes, acc[i][j]);
         for (int l = 0; l < rem; ++l) {
           const float v = t.accumulate ? t.y[o + l] + lanes[l] : lanes[l];
-          t.y[o + l] = t.finish ? nhwc_epilogue_scalar(v, t.bias != nullptr ? t.bias + j * W + l : nullptr,
-                                                       t.residual != nullptr ? t.residual + o + l : nullptr, t.act, t.alpha)
-                                : v;
+          t.y[o + l] = nhwc_epilogue_scalar(v, t.bias != nullptr ? t.bias + j * W + l : nullptr,
+                                            t.residual != nullptr ? t.residual + o + l : nullptr, t.act, t.alpha);
         }
       }
     }
