@@ -117,7 +117,7 @@ void ThreadPool::finish_task() {
   }
 }
 
-void ThreadPool::worker_loop(int /*id*/) {
+void ThreadPool::worker_loop(int id) {
   uint32_t seen = 0;
   for (;;) {
     auto news = [&] { return stop_.load(std::memory_order_acquire) || generation_of(state_.load(std::memory_order_acquire)) != seen; };
@@ -132,11 +132,56 @@ void ThreadPool::worker_loop(int /*id*/) {
     const std::function<void(int)>* job = job_.load(std::memory_order_acquire);
     const int tasks = job_tasks_.load(std::memory_order_acquire);
     TaskScope scope;
+    if (job_per_thread_.load(std::memory_order_acquire)) {
+      if (id < tasks && claim_block(seen, id)) {
+        (*job)(id);
+        finish_task();
+      }
+      continue;
+    }
     int t;
     while (claim(seen, tasks, &t)) {
       (*job)(t);
       finish_task();
     }
+  }
+}
+
+bool ThreadPool::claim_block(uint32_t gen, int b) {
+  const uint64_t bit = uint64_t{1} << b;
+  uint64_t s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (generation_of(s) != gen || (s & bit) != 0) return false;
+    if (state_.compare_exchange_weak(s, s | bit, std::memory_order_acq_rel)) return true;
+  }
+}
+
+// Publishes a job. Two generations per job. The first closes the previous job before its
+// fields change: a worker that read the previous generation and was preempted before reading
+// job_tasks_ could otherwise pair that generation (whose counter still accepts claims below a
+// larger count) with this job's count and function, run a task twice and drive pending_ below
+// zero, and run() would then wait forever. Under the closed generation no claim succeeds (its
+// counter is past every count, and as a block mask every block is taken). Returns the open one.
+uint32_t ThreadPool::publish(const std::function<void(int)>& fn, int ntasks, bool per_thread) {
+  const uint32_t closed = generation_of(state_.load()) + 1, gen = closed + 1;
+  state_.store(static_cast<uint64_t>(closed) << 32 | kClosedCounter);
+  job_.store(&fn);
+  job_tasks_.store(ntasks);
+  job_per_thread_.store(per_thread);
+  pending_.store(ntasks);
+  {
+    std::lock_guard<std::mutex> lk(mu_);  // a worker about to sleep re-checks state_ under mu_
+    state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
+  }
+  cv_job_.notify_all();
+  return gen;
+}
+
+void ThreadPool::wait_done() {
+  auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(spin_ns_, done)) {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_done_.wait(lk, done);
   }
 }
 
@@ -147,21 +192,7 @@ void ThreadPool::run(int ntasks, const std::function<void(int)>& fn) {
     return;
   }
   std::lock_guard<std::mutex> run_lk(run_mu_);
-  // Two generations per job. The first closes the previous job before its fields change: a
-  // worker that read the previous generation and was preempted before reading job_tasks_ could
-  // otherwise pair that generation (whose counter still accepts claims below a larger count)
-  // with this job's count and function, run a task twice and drive pending_ below zero, and
-  // run() would then wait forever. Under the closed generation no claim succeeds.
-  const uint32_t closed = generation_of(state_.load()) + 1, gen = closed + 1;
-  state_.store(static_cast<uint64_t>(closed) << 32 | kClosedCounter);
-  job_.store(&fn);
-  job_tasks_.store(ntasks);
-  pending_.store(ntasks);
-  {
-    std::lock_guard<std::mutex> lk(mu_);  // a worker about to sleep re-checks state_ under mu_
-    state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
-  }
-  cv_job_.notify_all();
+  const uint32_t gen = publish(fn, ntasks, false);
   {
     TaskScope scope;
     int t;
@@ -170,11 +201,28 @@ void ThreadPool::run(int ntasks, const std::function<void(int)>& fn) {
       finish_task();
     }
   }
-  auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
-  if (!spin_until(spin_ns_, done)) {
-    std::unique_lock<std::mutex> lk(mu_);
-    cv_done_.wait(lk, done);
+  wait_done();
+}
+
+void ThreadPool::run_per_thread(const std::function<void(int)>& fn) {
+  if (nthreads_ == 1 || inside_task()) {
+    for (int b = 0; b < nthreads_; ++b) fn(b);
+    return;
   }
+  // a mask of blocks in the low 31 bits of the job state (the closed generation's counter takes all)
+  if (nthreads_ > 31) return run(nthreads_, fn);
+  std::lock_guard<std::mutex> run_lk(run_mu_);
+  const uint32_t gen = publish(fn, nthreads_, true);
+  {
+    TaskScope scope;
+    // block 0, then whatever a late (sleeping, descheduled) thread has not claimed yet
+    for (int b = 0; b < nthreads_; ++b)
+      if (claim_block(gen, b)) {
+        fn(b);
+        finish_task();
+      }
+  }
+  wait_done();
 }
 
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
@@ -185,7 +233,8 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     fn(0, n);
     return;
   }
-  pool.run(static_cast<int>(chunks), [&](int c) {
+  pool.run_per_thread([&](int c) {
+    if (c >= chunks) return;
     int64_t b = n * c / chunks, e = n * (c + 1) / chunks;
     if (b < e) fn(b, e);
   });

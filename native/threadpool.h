@@ -25,6 +25,11 @@ class ThreadPool {
   // Calls fn(task_index) for task_index in [0, ntasks), spread over the pool; returns when all are done.
   // Called from inside a task (nested parallelism) it runs the tasks inline on the calling thread.
   void run(int ntasks, const std::function<void(int)>& fn);
+  // Calls fn(block) for block in [0, size()), block i on pool thread i (the caller is thread 0)
+  // whenever that thread comes for it in time; the caller runs any block still unclaimed once
+  // its own is done. Consecutive layers that split their pixels the same way then find their
+  // input in the cache of the core that wrote it, instead of half of it in the other core's.
+  void run_per_thread(const std::function<void(int)>& fn);
   // True on a thread that is currently executing a pool task (kernels use it to skip threading).
   static bool inside_task();
   ~ThreadPool();
@@ -35,6 +40,10 @@ class ThreadPool {
   // Claims the next task of job generation `gen`; false when that job has none left (or a
   // newer job replaced it).
   bool claim(uint32_t gen, int tasks, int* task);
+  // Claims block `b` of per-thread job generation `gen` (the low bits are then a mask of taken blocks).
+  bool claim_block(uint32_t gen, int b);
+  uint32_t publish(const std::function<void(int)>& fn, int ntasks, bool per_thread);
+  void wait_done();
   void finish_task();
 
   int nthreads_;
@@ -48,12 +57,14 @@ class ThreadPool {
   std::atomic<uint64_t> state_{0};
   std::atomic<const std::function<void(int)>*> job_{nullptr};
   std::atomic<int> job_tasks_{0};
+  std::atomic<bool> job_per_thread_{false};
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
 };
 
 // Splits [0, n) into contiguous chunks, one per pool thread (at least `grain` items each),
-// and calls fn(begin, end) for each chunk.
+// and calls fn(begin, end) for each chunk, chunk i on pool thread i where it can
+// (ThreadPool::run_per_thread): the same n split the same way lands on the same cores.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
 }  // namespace imcls

@@ -1,5 +1,5 @@
-// The native thread pool under a stream of short jobs of alternating sizes: every task of every
-// job must run exactly once, and run() must return. Each check runs in a child process (the pool
+// The native thread pool under a stream of short jobs of alternating sizes, dynamic and
+// per-thread: every task of every job must run exactly once, and run() must return. Each check runs in a child process (the pool
 // is sized once per process) with a deadline, so a lost wake-up or a miscounted job fails the
 // test instead of hanging the suite. Before the closed generation in ThreadPool::run, 100k jobs
 // at 2 threads hung here every time.
@@ -16,7 +16,7 @@ for (const threads of [2, 3, 5]) {
   test(`thread pool: 200k jobs at ${threads} threads, each task exactly once`, { skip }, () => {
     const script = `import(${JSON.stringify(addonModule)}).then((m) => {
       const { addon } = m.loadNativeAddon();
-      process.stdout.write(JSON.stringify({ threads: addon.info().threads, wrong: addon.threadPoolCheck(200000) }));
+      process.stdout.write(JSON.stringify({ threads: addon.info().threads, ...addon.threadPoolCheck(200000) }));
     });`;
     const r = spawnSync(process.execPath, ['-e', script], {
       env: { ...process.env, IMCLS_NUM_THREADS: String(threads) },
@@ -25,8 +25,11 @@ for (const threads of [2, 3, 5]) {
     });
     assert.equal(r.signal, null, `child did not finish (signal ${r.signal}): the pool hung`);
     assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { threads: number; wrong: number };
+    const out = JSON.parse(r.stdout) as { threads: number; wrong: number; blocksOnWorkers: number };
     assert.equal(out.threads, threads);
     assert.equal(out.wrong, 0, 'tasks that ran other than exactly once');
+    // 50k per-thread jobs: the workers take their own blocks (all of them on the caller would
+    // mean no parallelism at all)
+    assert.ok(out.blocksOnWorkers > 0, 'every per-thread block ran on the calling thread');
   });
 }

@@ -242,7 +242,10 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
   };
   const int64_t units = unit_panels * chunks;
   if (T > 1 && units > 1) {
-    pool.run(static_cast<int>(units), [&](int u) { unit(u); });
+    // contiguous runs of units per thread: the same pixels on the same core layer after layer
+    pool.run_per_thread([&](int th) {
+      for (int64_t u = units * th / T; u < units * (th + 1) / T; ++u) unit(u);
+    });
   } else {
     for (int64_t u = 0; u < units; ++u) unit(u);
   }

@@ -179,7 +179,10 @@ void nhwc_winograd_forward(const ConvGeom& g, const float* x, const float* packe
     }
   };
   if (T > 1 && blocks > 1) {
-    pool.run(static_cast<int>(blocks), [&](int b) { block(b); });
+    // contiguous runs of blocks per thread: the same pixels on the same core layer after layer
+    pool.run_per_thread([&](int th) {
+      for (int64_t b = blocks * th / T; b < blocks * (th + 1) / T; ++b) block(b);
+    });
   } else {
     for (int64_t b = 0; b < blocks; ++b) block(b);
   }
