@@ -3,12 +3,12 @@
 // the native code separates (panel-by-panel vs tile-by-tile, depth cut into ranges, a last
 // panel narrower than a vector, tiles spanning rows and images, border pixels, Winograd 4x4 and
 // 2x2 with edge tiles and channel tails), every
-// activation with bias and residual; pools bit for bit; the layout copies; and whole models,
+// activation with bias and residual (also written over the residual in place); pools bit for bit; the layout copies; and whole models,
 // channels-last against NCHW.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Conv2dGeometry, ConvActivation, Pool2dGeometry } from '../src/backend/backend.js';
-import { nativeBackend, referenceBackend } from '../src/backend/index.js';
+import { getBackend, nativeBackend, referenceBackend } from '../src/backend/index.js';
 import { loadNativeAddon } from '../src/backend/native/addon.js';
 import { createModel } from '../src/models/index.js';
 import { setChannelsLastInference } from '../src/nn/index.js';
@@ -106,6 +106,12 @@ for (const c of CASES) {
         be.convNhwcForward!(g, xn, packed, bias, y, act, 0.1, withResidual ? rn : null);
         const err = relError(toNchw(y, g.n, g.k, ohw), want);
         assert.ok(err < 1e-4, `${act}${withResidual ? ' + residual' : ''}: rel error ${err}`);
+        if (!withResidual) continue;
+        // in place: the output written over the residual's own storage (a dead shortcut)
+        const shared = rn.slice();
+        be.convNhwcForward!(g, xn, packed, bias, shared, act, 0.1, shared);
+        const errInPlace = relError(toNchw(shared, g.n, g.k, ohw), want);
+        assert.ok(errInPlace < 1e-4, `${act} + residual in place: rel error ${errInPlace}`);
       }
     }
     // no bias: the epilogue without it
@@ -187,14 +193,31 @@ test('a channels-last tensor reads back as NCHW through every accessor', { skip:
 });
 
 // Whole models: the channels-last path (ResNet, its vd avgpool shortcut, MobileNetV2's depthwise
-// blocks) against the same model kept NCHW.
+// blocks) against the same model kept NCHW. Their residual joins write over dead shortcuts
+// (Tensor.consumable): some must, and the model's input must come through untouched.
 for (const [name, size] of [['ResNet18', 64], ['ResNet50_vd', 64], ['MobileNetV2_x0_5', 64]] as const) {
   test(`${name} inference channels-last equals NCHW`, { skip: native?.convNhwcForward ? false : 'no native NHWC kernels' }, () => {
     const model = createModel(name, { classDim: 10 });
     fillParityWeights(model);
     model.eval();
     const x = parityInput([2, 3, size, size]);
-    const nhwc = noGrad(() => model.forward(x)).dataSync();
+    const be = getBackend(); // the one the model runs on
+    assert.ok(be.convNhwcForward, 'the active backend runs channels-last');
+    const forward = be.convNhwcForward;
+    let inPlace = 0;
+    be.convNhwcForward = (g, xv, packed, bias, y, act, alpha, residual = null) => {
+      if (residual === y) inPlace++;
+      forward.call(be, g, xv, packed, bias, y, act, alpha, residual);
+    };
+    let nhwc: Float32Array | Int32Array;
+    try {
+      nhwc = noGrad(() => model.forward(x)).dataSync();
+    } finally {
+      be.convNhwcForward = forward;
+    }
+    assert.ok(inPlace > 0, 'no residual join wrote over its shortcut');
+    assert.deepEqual(x.dataSync(), parityInput([2, 3, size, size]).dataSync(), 'the input is untouched');
+    assert.deepEqual(noGrad(() => model.forward(x)).dataSync(), nhwc, 'a second forward of the same input agrees');
     const prev = setChannelsLastInference(false);
     try {
       const nchw = noGrad(() => model.forward(x)).dataSync();

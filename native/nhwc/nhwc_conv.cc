@@ -170,6 +170,14 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
   const bool tile_outer = weight_bytes <= kL2Weights || (weight_bytes <= kManyTilesWeights && tiles >= kManyTiles);
   const std::vector<DepthRange> ranges =
       depth_ranges(g, xb.wp, tile_outer ? d : std::max<int64_t>(1, kRangeBytes / (pw * static_cast<int64_t>(sizeof(float)))));
+  // The output may be the residual's own storage (residual == y: the caller's shortcut is dead
+  // after the join, and writing over it saves a stream of memory traffic, as ONNX Runtime's
+  // fused Conv+Sum does). A single-range epilogue reads each residual value just before it
+  // stores the output over it, which is safe. Partial sums of a depth range stored in y would
+  // overwrite the residual, and leaky_relu's scalar epilogue re-reads y after storing raw sums:
+  // those start their sums from the residual instead (y accumulated from the first range on).
+  const bool from_residual = residual != nullptr && residual == y && (ranges.size() > 1 || act == EpilogueAct::leaky_relu);
+  if (from_residual) residual = nullptr;
   ThreadPool& pool = ThreadPool::instance();
   const int64_t T = ThreadPool::inside_task() ? 1 : pool.size();
   // Units: a run of tiles (x one panel when panel-outer), enough of them to balance the pool.
@@ -205,7 +213,7 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
     a.bias = bias != nullptr ? bias + co0 : nullptr;
     a.residual = residual != nullptr ? residual + p0 * g.k + co0 : nullptr;
     a.valid = static_cast<int>(std::min(pw, g.k - co0));
-    a.accumulate = !first;
+    a.accumulate = !first || from_residual;
     a.finish = last;
     K.tile[rows - 1][nv - 1](a);
   };

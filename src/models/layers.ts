@@ -68,12 +68,15 @@ export class ConvBN extends Module {
 /**
  * x through each layer in turn. Off the tape (inference), each intermediate goes back to the
  * buffer pool as soon as the next layer has read it, instead of waiting for the GC; the input x
- * is the caller's and is never freed. Only for layers whose output is a fresh tensor (convs,
- * blocks ending in an add), never a view sharing its input's storage.
+ * is the caller's and is never freed. While a layer runs, its input intermediate is marked
+ * consumable (a residual join may take over its storage). Only for layers whose output is a
+ * fresh tensor (convs, blocks ending in an add), never a view sharing its input's storage.
  */
 export function chainForward(layers: readonly Module[], x: Tensor): Tensor {
   let y = x;
   for (const l of layers) {
+    // freed right after this layer: a residual join inside it may write its output over y
+    if (y !== x && !y.requiresGrad) y.consumable = true;
     const next = l.forward(y);
     if (y !== x && next !== y && !y.requiresGrad) y.free();
     y = next;
@@ -84,11 +87,14 @@ export function chainForward(layers: readonly Module[], x: Tensor): Tensor {
 /**
  * A residual block's join: relu(branch(x) + s), the branch's last conv taking the shortcut s and
  * the ReLU in its output tiles at inference (convBnAddForward). Off the tape, the branch's
- * intermediate and the shortcut (unless it is x itself) are freed once joined.
+ * intermediate and the shortcut (unless it is x itself) are freed once joined; the join may
+ * write its output over the shortcut's storage instead (Tensor.consumable).
  */
 export function residualForward(branch: readonly ConvBN[], x: Tensor, s: Tensor): Tensor {
   const last = branch[branch.length - 1]!;
   const h = chainForward(branch.slice(0, -1), x);
+  // a projection shortcut is the block's own, dead once joined (x is the caller's to mark)
+  if (s !== x && !s.requiresGrad) s.consumable = true;
   const out = convBnAddForward(last.conv, last.bn, h, s, 'relu');
   if (!out.requiresGrad) {
     if (h !== x) h.free();

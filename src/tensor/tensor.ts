@@ -41,6 +41,12 @@ export class Tensor {
   gradNode: GradNode | null = null;
   /** Protects an intermediate from being freed when backward() consumes the graph. */
   kept = false;
+  /**
+   * Set by a holder that frees this tensor as soon as the op it passes it to returns (an
+   * intermediate off the tape, nn/inference_conv.ts): that op may then take over its storage
+   * (takeStorage) instead of allocating its output.
+   */
+  consumable = false;
   private _version = 0;
   private nhwc = false;
 
@@ -217,6 +223,13 @@ export class Tensor {
       this.grad.free();
       this.grad = null;
     }
+  }
+
+  /** Hands the float32 storage over to the caller, as is; the tensor is then freed (free() does nothing). */
+  takeStorage(): Float32Array {
+    const b = this.peekStorage();
+    this.buf = null;
+    return b;
   }
 
   /** Returns the storage to the buffer pool. The tensor is unusable afterwards. */
