@@ -217,8 +217,20 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
     a.finish = last;
     K.tile[rows - 1][nv - 1](a);
   };
-  auto unit = [&](int64_t u) {
-    const int64_t ch = u % chunks, t0 = tiles * ch / chunks, t1 = tiles * (ch + 1) / chunks;
+  // Weights come from memory once per layer: the panel a thread reads next is fetched into L2
+  // while it computes the current one, a slice per tile, instead of on demand when the kernel
+  // reaches it (ResNet50 batch 16: 1-2% in alternating blocks; batch 1 unchanged).
+  const int64_t panel_floats = d * pw;
+  auto fetch_slice = [&](int64_t q, int64_t i, int64_t n) {
+    if (q >= panels) return;
+    const char* base = reinterpret_cast<const char*>(packed + q * panel_floats);
+    const int64_t bytes = d * panel_row(K, g, q) * static_cast<int64_t>(sizeof(float));
+    for (int64_t o = bytes * i / n / 64 * 64, e = bytes * (i + 1) / n; o < e; o += 64) __builtin_prefetch(base + o, 0, 2);
+  };
+  // A thread's contiguous run of units [u0, u1). Panel by panel, the units of one panel run as
+  // one tile range, each depth range over all of its tiles (a panel larger than L2, ResNet50's
+  // 512 -> 512 3x3 at 1.2 MB, is read once per thread, not once per unit).
+  auto run_units = [&](int64_t u0, int64_t u1) {
     nhwc_detail::TileArgs a{};
     const float* px[nhwc_detail::kMaxR];
     a.px = px;
@@ -226,6 +238,7 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
     a.act = static_cast<int>(act);
     a.alpha = alpha;
     if (tile_outer) {
+      const int64_t t0 = tiles * u0 / chunks, t1 = tiles * u1 / chunks;
       for (int64_t t = t0; t < t1; ++t) {
         // The next tile's output rows and shortcut are whole contiguous rows (all panels): fetch
         // them while this tile computes (cold lines there stalled the small-depth layers).
@@ -237,25 +250,33 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
           }
         }
         set_pixels(px, t);
-        for (int64_t q = 0; q < panels; ++q) run_panel(a, t, q, ranges[0], true, true);
+        for (int64_t q = 0; q < panels; ++q) {
+          if (t == t0) fetch_slice(q + 1, 0, 1);  // the first tile: the next panel
+          run_panel(a, t, q, ranges[0], true, true);
+        }
       }
       return;
     }
-    const int64_t q = u / chunks;
-    for (size_t ri = 0; ri < ranges.size(); ++ri)
-      for (int64_t t = t0; t < t1; ++t) {
-        set_pixels(px, t);
-        run_panel(a, t, q, ranges[ri], ri == 0, ri + 1 == ranges.size());
-      }
+    for (int64_t u = u0; u < u1;) {
+      const int64_t q = u / chunks, u_end = std::min(u1, (q + 1) * chunks);
+      const int64_t t0 = tiles * (u % chunks) / chunks, t1 = tiles * ((u_end - 1) % chunks + 1) / chunks;
+      const int64_t steps = static_cast<int64_t>(ranges.size()) * (t1 - t0);
+      int64_t step = 0;
+      for (size_t ri = 0; ri < ranges.size(); ++ri)
+        for (int64_t t = t0; t < t1; ++t) {
+          if (u_end < u1) fetch_slice(q + 1, step++, steps);
+          set_pixels(px, t);
+          run_panel(a, t, q, ranges[ri], ri == 0, ri + 1 == ranges.size());
+        }
+      u = u_end;
+    }
   };
   const int64_t units = unit_panels * chunks;
   if (T > 1 && units > 1) {
     // contiguous runs of units per thread: the same pixels on the same core layer after layer
-    pool.run_per_thread([&](int th) {
-      for (int64_t u = units * th / T; u < units * (th + 1) / T; ++u) unit(u);
-    });
+    pool.run_per_thread([&](int th) { run_units(units * th / T, units * (th + 1) / T); });
   } else {
-    for (int64_t u = 0; u < units; ++u) unit(u);
+    run_units(0, units);
   }
 }
 
