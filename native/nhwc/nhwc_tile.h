@@ -34,16 +34,31 @@ inline __attribute__((always_inline)) typename V::reg nhwc_epilogue(typename V::
   return v;
 }
 
+// The epilogue of a whole finished panel, for a depth loop that applies it in its registers:
+// y = min(hi, max(lo, acc + bias + residual)), rows ldc_bytes apart (lo/hi: -inf/+inf for no
+// activation, 0/+inf for relu, 0/6 for relu6; the same operations in the same order as
+// nhwc_tile_finish, NaN passed through alike).
+struct NhwcFinish {
+  float* y;
+  int64_t ldc_bytes;
+  const float* bias;      // never null
+  const float* residual;  // or null
+  float lo, hi;
+};
+
 // The depth loop of one run: acc[i][j] += a[i][p] * b[p][j * W .. j * W + W) for p < len, b
 // advancing one packed row (NV * W floats) per step. An ISA file may specialise a shape in
 // assembler where the compiler's register allocation fails it (see avx512.cc).
 // kStartsFromZero: run(..., zero = true) ignores acc's contents and starts from zero, so the
-// caller need not clear it first.
+// caller need not clear it first. kFinishes: run(..., fin) with fin non-null (and len > 0)
+// ends with fin's epilogue, straight from the registers, instead of storing acc.
 template <class V, int R, int NV>
 struct NhwcTileSteps {
   static constexpr bool kStartsFromZero = false;
+  static constexpr bool kFinishes = false;
   static inline __attribute__((always_inline)) void run(const float* const* a, const float*& b, int64_t len,
-                                                        typename V::reg (&acc)[R][NV], bool /*zero*/) {
+                                                        typename V::reg (&acc)[R][NV], bool /*zero*/,
+                                                        const NhwcFinish* /*fin*/ = nullptr) {
     constexpr int PW = NV * V::width;
     for (int64_t p = 0; p < len; ++p, b += PW) {
       typename V::reg bv[NV];
@@ -97,13 +112,23 @@ void nhwc_tile(const TileArgs& t) {
 #pragma GCC unroll 4
       for (int j = 0; j < NV; ++j) acc[i][j] = t.accumulate && j < fv ? V::loadu(t.y + i * t.ldc + j * W) : V::zero();
   }
+  // A whole finished panel with a bias and a rectifier: the depth loop's own epilogue, where it
+  // has one (the accumulators never go through memory).
+  const bool fused_finish = Steps::kFinishes && t.finish && t.act != 3 && fv == NV && t.bias != nullptr &&
+                            t.nseg > 0 && t.seg_len[t.nseg - 1] > 0;
+  NhwcFinish fin{};
+  if (fused_finish) {
+    constexpr float inf = __builtin_inff();
+    fin = {t.y, t.ldc * static_cast<int64_t>(sizeof(float)), t.bias, t.residual, t.act == 0 ? -inf : 0.f, t.act == 2 ? 6.f : inf};
+  }
   const float* b = t.b;
   for (int64_t s = 0; s < t.nseg; ++s) {
     const float* a[R];
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) a[i] = t.px[i] + t.seg_off[s];
-    Steps::run(a, b, t.seg_len[s], acc, steps_zero && s == 0);
+    Steps::run(a, b, t.seg_len[s], acc, steps_zero && s == 0, fused_finish && s + 1 == t.nseg ? &fin : nullptr);
   }
+  if (fused_finish) return;
   if (t.finish && t.act != 3 && fv == NV) {
     // A whole panel, finished: bias, shortcut and activation chosen once for the tile (tested
     // per vector, the branches cost a depth-64 layer a fifth of its time).
