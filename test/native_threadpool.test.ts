@@ -1,7 +1,7 @@
 // The native thread pool under a stream of short jobs of alternating sizes, dynamic and
-// per-thread: every task of every job must run exactly once, and run() must return. Each check runs in a child process (the pool
-// is sized once per process) with a deadline, so a lost wake-up or a miscounted job fails the
-// test instead of hanging the suite. Before the closed generation in ThreadPool::run, 100k jobs
+// per-thread: every task of every job must run exactly once, and run() must return. Each check
+// runs in a child process (the pool is sized once per process) with a deadline, so a lost
+// wake-up or a miscounted job fails the test instead of hanging the suite. Before the closed generation in ThreadPool::run, 100k jobs
 // at 2 threads hung here every time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
