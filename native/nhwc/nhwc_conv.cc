@@ -178,8 +178,7 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
   // those start their sums from the residual instead (y accumulated from the first range on).
   const bool from_residual = residual != nullptr && residual == y && (ranges.size() > 1 || act == EpilogueAct::leaky_relu);
   if (from_residual) residual = nullptr;
-  ThreadPool& pool = ThreadPool::instance();
-  const int64_t T = ThreadPool::inside_task() ? 1 : pool.size();
+  const int64_t T = ThreadPool::inside_task() ? 1 : ThreadPool::instance().size();
   // Units: a run of tiles (x one panel when panel-outer), enough of them to balance the pool.
   const int64_t unit_panels = tile_outer ? 1 : panels;
   const int64_t chunks = std::min(tiles, std::max<int64_t>(1, ceil_div(8 * T, unit_panels)));
@@ -271,13 +270,9 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
       u = u_end;
     }
   };
-  const int64_t units = unit_panels * chunks;
-  if (T > 1 && units > 1) {
-    // contiguous runs of units per thread: the same pixels on the same core layer after layer
-    pool.run_per_thread([&](int th) { run_units(units * th / T, units * (th + 1) / T); });
-  } else {
-    run_units(0, units);
-  }
+  // contiguous runs of units per thread (parallel_for): the same pixels on the same core layer
+  // after layer
+  parallel_for(unit_panels * chunks, 1, run_units);
 }
 
 void nhwc_depthwise_pack(const ConvGeom& g, const float* w, float* packed) {

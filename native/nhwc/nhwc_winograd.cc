@@ -113,8 +113,7 @@ void nhwc_winograd_forward(const ConvGeom& g, const float* x, const float* packe
   if (tiles == 0) return;
   const ConvGeom pg = plane_geom(g);
   const int64_t plane_packed = nhwc_conv_packed_size(pg), pw = nhwc_detail::panel_width(K), panels = ceil_div(g.k, pw);
-  ThreadPool& pool = ThreadPool::instance();
-  const int64_t T = ThreadPool::inside_task() ? 1 : pool.size();
+  const int64_t T = ThreadPool::inside_task() ? 1 : ThreadPool::instance().size();
   const int64_t per_tile = planes * (g.c + g.k) * static_cast<int64_t>(sizeof(float));
   int64_t blocks = ceil_div(tiles, std::max<int64_t>(1, kBlockScratchBytes / per_tile));
   blocks = std::min(tiles, ceil_div(std::max(blocks, T), T) * T);  // a whole number of rounds
@@ -178,14 +177,11 @@ void nhwc_winograd_forward(const ConvGeom& g, const float* x, const float* packe
                              static_cast<int>(act), alpha});
     }
   };
-  if (T > 1 && blocks > 1) {
-    // contiguous runs of blocks per thread: the same pixels on the same core layer after layer
-    pool.run_per_thread([&](int th) {
-      for (int64_t b = blocks * th / T; b < blocks * (th + 1) / T; ++b) block(b);
-    });
-  } else {
-    for (int64_t b = 0; b < blocks; ++b) block(b);
-  }
+  // contiguous runs of blocks per thread (parallel_for): the same pixels on the same core layer
+  // after layer
+  parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) block(b);
+  });
 }
 
 }  // namespace imcls
