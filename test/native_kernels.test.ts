@@ -250,3 +250,28 @@ test('optimizer steps: sgd (plain, nesterov), adam, rmsprop', { skip }, () => {
     close(mo1, mo2, 1e-6, 'rmsprop mom');
   }
 });
+
+test('tensor buffers and packed conv weights are 64-byte aligned, zero-filled, pool-reusable', { skip }, async () => {
+  const { allocF32, releaseF32 } = await import('../src/tensor/buffer_pool.js');
+  const { setBackend } = await import('../src/backend/index.js');
+  const addressAlignment = (native as unknown as { addon: { addressAlignment(a: Float32Array): number } }).addon.addressAlignment;
+  const prev = setBackend(native!);
+  try {
+    // plain typed arrays come from malloc: 16-byte alignment at best (the reason for the allocator)
+    for (const n of [256, 1000, 70001, 1 << 20]) {
+      const a = allocF32(n);
+      assert.equal(a.length, n);
+      assert.equal(a.byteOffset, 0);
+      assert.ok(addressAlignment(a) >= 64, `allocF32(${n}) at alignment ${addressAlignment(a)}`);
+      assert.ok(a.every((v) => v === 0), `allocF32(${n}) fresh buffer not zero`);
+      a[n - 1] = 5;
+      releaseF32(a);
+      assert.equal(allocF32(n), a, 'a released aligned buffer comes back from the pool');
+    }
+    const g = { n: 1, c: 24, h: 8, w: 8, k: 40, kh: 3, kw: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1, dilationH: 1, dilationW: 1, groups: 1, oh: 8, ow: 8 };
+    const packed = native!.convNhwcPackWeights!(g, randomArray(40 * 24 * 9, 5));
+    assert.ok(addressAlignment(packed.data) >= 64, `packed NHWC weights at alignment ${addressAlignment(packed.data)}`);
+  } finally {
+    setBackend(prev);
+  }
+});

@@ -96,6 +96,12 @@ export type RectifierActivation = ConvActivation;
 export interface Backend {
   readonly name: 'reference' | 'native';
 
+  /**
+   * A zero-filled Float32Array of n floats, byteOffset 0, whose data is aligned for the kernels'
+   * vector loads (optional: without it tensors are plain `new Float32Array`).
+   */
+  allocFloat32?(n: number): Float32Array;
+
   /** Row-major C = alpha * op(A) * op(B) + beta * C; op(A) is m x k, op(B) is k x n. */
   gemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,

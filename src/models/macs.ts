@@ -24,6 +24,8 @@ function countingBackend(real: Backend, tally: { macs: number }): Backend {
           tally.macs += m * n * k;
         };
       }
+      // tensors still need their buffers: the allocator is no kernel
+      if (prop === 'allocFloat32') return target.allocFloat32?.bind(target);
       const v: unknown = Reflect.get(target, prop, receiver);
       return typeof v === 'function' ? noop : v;
     },

@@ -4,6 +4,7 @@
 // the engine itself, so the GC sees the real footprint of what is not pooled.
 
 import { totalmem } from 'node:os';
+import { getBackend } from '../backend/index.js';
 
 // The cap must hold a whole step's working set: a step reuses exactly the sizes of the step
 // before, and a pool smaller than its peak (ResNet50 at batch 16, 224², holds ~2 GB of
@@ -16,6 +17,9 @@ const MAX_POOLED_BYTES = Number(process.env['IMCLS_POOL_MB'] ?? DEFAULT_POOL_MB)
 const f32Free = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
 
+// Below this many floats a buffer is not worth a native call (a few vector loads).
+const ALIGNED_MIN_FLOATS = 256;
+
 /** A Float32Array of length n with undefined contents (possibly reused). */
 export function allocF32(n: number): Float32Array {
   const list = f32Free.get(n);
@@ -24,7 +28,9 @@ export function allocF32(n: number): Float32Array {
     pooledBytes -= buf.byteLength;
     return buf;
   }
-  return new Float32Array(n);
+  // the backend's aligned arrays: malloc's 16-byte alignment splits vector loads across lines
+  const backend = getBackend();
+  return n >= ALIGNED_MIN_FLOATS && backend.allocFloat32 ? backend.allocFloat32(n) : new Float32Array(n);
 }
 
 /** A zero-filled Float32Array of length n. */

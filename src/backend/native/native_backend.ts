@@ -31,6 +31,7 @@ export class NativeBackend extends ReferenceBackend implements Backend {
   readonly addon: NativeAddon;
   // Channels-last inference: native only (assigned below when the addon has the kernels; `declare`
   // so that absent stays absent rather than an own property holding undefined).
+  declare allocFloat32?: NonNullable<Backend['allocFloat32']>;
   declare convNhwcSupports?: NonNullable<Backend['convNhwcSupports']>;
   declare convNhwcPackWeights?: NonNullable<Backend['convNhwcPackWeights']>;
   declare convNhwcForward?: NonNullable<Backend['convNhwcForward']>;
@@ -43,6 +44,10 @@ export class NativeBackend extends ReferenceBackend implements Backend {
     super();
     this.addon = addon;
     const a = addon as Record<string, Fn | undefined>;
+    const aligned = a['alignedFloat32Array'];
+    // malloc's 16-byte alignment would split every 64-byte vector access across two cache lines
+    if (aligned) this.allocFloat32 = (n) => aligned(n) as Float32Array;
+    const alloc = (n: number): Float32Array => this.allocFloat32?.(n) ?? new Float32Array(n);
     const gemm = a['gemm'];
     if (gemm) {
       this.gemm = (transA, transB, m, n, k, alpha, av, lda, bv, ldb, beta, cv, ldc) => {
@@ -56,7 +61,7 @@ export class NativeBackend extends ReferenceBackend implements Backend {
     const convFP = a['conv2dForwardPacked'];
     if (convSize && convPack && convFP) {
       this.conv2dPackWeights = (g, w) => {
-        const data = new Float32Array(convSize(g) as number);
+        const data = alloc(convSize(g) as number);
         convPack(g, w, data);
         return { backend: 'native', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data };
       };
@@ -72,7 +77,7 @@ export class NativeBackend extends ReferenceBackend implements Backend {
     if (nhwcOk && nhwcSize && nhwcPack && nhwcF) {
       this.convNhwcSupports = (g) => nhwcOk(g) as boolean;
       this.convNhwcPackWeights = (g, w) => {
-        const data = new Float32Array(nhwcSize(g) as number);
+        const data = alloc(nhwcSize(g) as number);
         nhwcPack(g, w, data);
         return { backend: 'native', layout: 'nhwc', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data };
       };
