@@ -70,6 +70,14 @@ const CASES: ConvCase[] = [
   { name: 'depthwise 3x3 stride 2, 24 channels', n: 1, c: 24, h: 15, w: 14, k: 0, kh: 3, kw: 3, stride: 2, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
   { name: 'depthwise 5x5 dilated, 5 channels (scalar lanes)', n: 1, c: 5, h: 13, w: 16, k: 0, kh: 5, kw: 5, pad: [4, 4, 4, 4], dil: [2, 2], depthwise: true, algo: 'depthwise' },
   { name: 'depthwise 3x3 on a 2x2 map (all border)', n: 2, c: 40, h: 2, w: 2, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
+  // the sliding-window 3x3 kernel: interior runs of 8, 4, 2 and 1 pixels (27 and 12 interior
+  // columns), a lane tail (40 = 2 x 16 + 8; 8 x 5 in AVX2), bands of rows across images
+  { name: 'depthwise 3x3, 29 wide, 40 channels, 3 images', n: 3, c: 40, h: 9, w: 29, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
+  { name: 'depthwise 3x3, 14 wide, unpadded', n: 1, c: 32, h: 6, w: 14, k: 0, kh: 3, kw: 3, depthwise: true, algo: 'depthwise' },
+  { name: 'depthwise 3x3 stride 2, asymmetric padding, even map', n: 2, c: 48, h: 12, w: 20, k: 0, kh: 3, kw: 3, stride: 2, pad: [0, 1, 0, 1], depthwise: true, algo: 'depthwise' },
+  // input rows of 66 KB: one output row a band
+  { name: 'depthwise 3x3, 1032 channels (bands of one row)', n: 1, c: 1032, h: 5, w: 16, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
+  { name: 'depthwise 3x3 on a 1x3 map', n: 1, c: 20, h: 1, w: 3, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
 ];
 
 const ACTS: ConvActivation[] = ['none', 'relu', 'relu6', 'leaky_relu'];

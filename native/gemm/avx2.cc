@@ -257,7 +257,7 @@ namespace nhwc_detail {
 // 6 pixels x 2 vectors (16 channels): 12 accumulators, 2 weight vectors and a broadcast in the
 // 16 ymm registers.
 static KernelSet make_avx2() {
-  KernelSet k{"avx2", 8, 6, 2, {}, &nhwc_depthwise_row<VecAvx2>, {}, {}};
+  KernelSet k{"avx2", 8, 6, 2, {}, &nhwc_depthwise_rows<VecAvx2>, {}, {}};
   fill_tile_table<VecAvx2, 2>(k, std::make_integer_sequence<int, 6 * 2>{});
   fill_winograd_table<VecAvx2>(k);
   return k;

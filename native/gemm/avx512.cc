@@ -207,7 +207,7 @@ namespace nhwc_detail {
 // 6 pixels x 4 vectors (64 channels): 24 accumulators and 4 weight vectors of the 32 zmm
 // registers, the pixel values broadcast from memory.
 static KernelSet make_avx512() {
-  KernelSet k{"avx512", 16, 6, 4, {}, &nhwc_depthwise_row<VecAvx512>, {}, {}};
+  KernelSet k{"avx512", 16, 6, 4, {}, &nhwc_depthwise_rows<VecAvx512>, {}, {}};
   fill_tile_table<VecAvx512, 4>(k, std::make_integer_sequence<int, 6 * 4>{});
   fill_winograd_table<VecAvx512>(k);
   return k;

@@ -70,7 +70,7 @@ namespace nhwc_detail {
 
 // 6 pixels x 2 vectors (8 channels): 12 accumulators in the 16 xmm registers.
 static KernelSet make_baseline() {
-  KernelSet k{"baseline", 4, 6, 2, {}, &nhwc_depthwise_row<VecPortable>, {}, {}};
+  KernelSet k{"baseline", 4, 6, 2, {}, &nhwc_depthwise_rows<VecPortable>, {}, {}};
   fill_tile_table<VecPortable, 2>(k, std::make_integer_sequence<int, 6 * 2>{});
   fill_winograd_table<VecPortable>(k);
   return k;

@@ -40,19 +40,20 @@ struct TileArgs {
 };
 using TileKernel = void (*)(const TileArgs&);
 
-// One output row of a depthwise convolution (channel multiplier 1), every channel.
+// Output rows [oy0, oy1) of one image of a depthwise convolution (channel multiplier 1), every
+// channel.
 struct DepthwiseArgs {
   const float* x;    // the image, [h][w][c] (no border: taps outside are skipped)
   int64_t h, w, c;
   int64_t kh, kw, sh, sw, pt, pl, dh, dw;
-  int64_t oy, ow;    // the row and its width
+  int64_t oy, ow;    // the row (set by the kernel) and the output width
   const float* w_packed;  // [kh * kw][c]
   const float* bias; // [c] or null
-  float* y;          // the output row: ow pixels x c
+  float* y;          // the output from row oy0 on: ow pixels x c a row
   int act;
   float alpha;
 };
-using DepthwiseKernel = void (*)(const DepthwiseArgs&);
+using DepthwiseKernel = void (*)(const DepthwiseArgs&, int64_t oy0, int64_t oy1);
 
 // Winograd F(m x m, 3 x 3) (nhwc_winograd.cc), one tile at a time, every channel.
 // Input: the tile's alpha x alpha window (alpha = m + 2), V[xi] = (B^T d B)[xi] per channel.

@@ -296,12 +296,13 @@ void nhwc_depthwise_forward(const ConvGeom& g, const float* x, const float* pack
     a.bias = bias;
     a.act = static_cast<int>(act);
     a.alpha = alpha;
-    for (int64_t r = r0; r < r1; ++r) {
-      const int64_t img = r / g.oh;
+    // the rows of each image in the range at once (a kernel runs a channel vector down them)
+    for (int64_t r = r0; r < r1;) {
+      const int64_t img = r / g.oh, end = std::min(r1, (img + 1) * g.oh);
       a.x = x + img * g.h * g.w * g.c;
-      a.oy = r % g.oh;
       a.y = y + r * g.ow * g.c;
-      K.depthwise(a);
+      K.depthwise(a, r - img * g.oh, end - img * g.oh);
+      r = end;
     }
   });
 }

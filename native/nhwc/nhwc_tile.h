@@ -293,7 +293,109 @@ inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_
   }
 }
 
-// One output row: border pixels one by one, the interior 4 at a time (the last 4 overlapping
+// Depthwise 3x3 (dilation 1, stride S), P neighbouring output pixels of one row, one channel
+// vector (n lanes; TAIL: n < width, masked): the weights of the vector's taps are in registers
+// (wk, loaded by the caller once per row), and each input vector of the run's window is loaded
+// once and added into every output of the run whose window holds it. P pixels cost
+// 3 * ((P - 1) * S + 3) loads for 9 * P FMAs (3 * P loads per 9 * P FMAs at stride 1, where the
+// quad kernel above loads 5 per 4 FMAs). Rows [ky0, ky1) are inside the image; CHECKED: the
+// columns may not be (border pixels), outside ones are the zero padding, skipped. Sums run in
+// (ky, kx) order from zero as the other depthwise kernels; bias and activation last.
+template <class V, int S, int P, bool CHECKED, bool TAIL>
+inline __attribute__((always_inline)) void nhwc_dw3x3_run(const DepthwiseArgs& d, const typename V::reg (&wk)[9], int64_t ky0,
+                                                          int64_t ky1, int64_t ox, int64_t cv, int n) {
+  constexpr int COLS = (P - 1) * S + 3;
+  const int64_t c = d.c;
+  const int64_t ix0 = ox * S - d.pl, iy0 = d.oy * S - d.pt;
+  typename V::reg acc[P];
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p) acc[p] = V::zero();
+  // ky from 0 to 2 with the outside rows skipped, not ky0..ky1: a constant index keeps wk in
+  // registers (a runtime one put the weights on the stack, reloaded for every FMA)
+#pragma GCC unroll 3
+  for (int ky = 0; ky < 3; ++ky) {
+    if (ky < ky0 || ky >= ky1) continue;
+    const float* row = d.x + (iy0 + ky) * d.w * c + cv;
+#pragma GCC unroll 17
+    for (int j = 0; j < COLS; ++j) {
+      const int64_t ix = ix0 + j;
+      if (CHECKED && (ix < 0 || ix >= d.w)) continue;
+      const typename V::reg in = TAIL ? V::loadn(row + ix * c, n) : V::loadu(row + ix * c);
+#pragma GCC unroll 8
+      for (int p = 0; p < P; ++p) {
+        const int kx = j - p * S;
+        if (kx >= 0 && kx < 3) acc[p] = V::fmadd(in, wk[ky * 3 + kx], acc[p]);
+      }
+    }
+  }
+  const float* bias = d.bias != nullptr ? d.bias + cv : nullptr;
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p) {
+    float* out = d.y + (ox + p) * c + cv;
+    // leaky_relu's scalar epilogue runs over the stored sums afterwards (the row kernel)
+    const typename V::reg v = d.act == 3 ? acc[p] : nhwc_epilogue<V>(acc[p], bias, nullptr, d.act, TAIL ? n : V::width);
+    if (TAIL)
+      V::storen(out, v, n);
+    else
+      V::storeu(out, v);
+  }
+}
+
+// Output rows [oy0, oy1) of a 3x3 depthwise (dilation 1, stride S), in bands of rows whose
+// input rows take at most kDepthwiseBandBytes; in a band a channel vector at a time (its 9
+// weight vectors loaded once), row after row, so the vector's lines of a row's input rows are
+// still in L1 for the next rows. Row by row over all channels, a 56x56x144 layer read its 3
+// input rows from L2 for every output row (~57 bytes a cycle: L2-bound); a channel vector down
+// the whole image walks more pages than the TLB holds at a stride of c floats (7x7 and 14x14
+// layers at 2 threads 1.2-1.6x slower than the bands; measured over 48 KB to whole images, 96
+// KB was within 7% of the best everywhere). In a row, border columns one pixel at a time with
+// their out-of-image columns skipped, the interior in runs of R pixels (8 when the 32 zmm
+// registers hold 9 weights + 8 sums + an input; 4 in AVX2's 16), its remainder in runs of 4,
+// 2, 1. Rows partly outside the image (top and bottom) use only their inside kernel rows.
+constexpr int64_t kDepthwiseBandBytes = 96 * 1024;
+
+template <class V, int S>
+void nhwc_depthwise3x3_rows(DepthwiseArgs d, int64_t oy0, int64_t oy1) {
+  constexpr int W = V::width;
+  constexpr int R = sizeof(typename V::reg) >= 64 ? 8 : 4;
+  const int64_t c = d.c;
+  float* const y0 = d.y;
+  // columns whose whole window is inside: ix0 = ox * S - pl >= 0 and ix0 + 2 < w
+  const int64_t lo = std::min(d.ow, (d.pl + S - 1) / S);
+  const int64_t last = d.w - 3 + d.pl;  // largest ox * S allowed
+  const int64_t hi = last < 0 ? lo : std::max(lo, std::min(d.ow, last / S + 1));
+  auto vec = [&](auto tail, int64_t cv, int n, int64_t r0, int64_t r1) {
+    constexpr bool T = decltype(tail)::value;
+    typename V::reg wk[9];
+    for (int t = 0; t < 9; ++t) wk[t] = T ? V::loadn(d.w_packed + t * c + cv, n) : V::loadu(d.w_packed + t * c + cv);
+    for (int64_t oy = r0; oy < r1; ++oy) {
+      d.oy = oy;
+      d.y = y0 + (oy - oy0) * d.ow * c;
+      const int64_t iy0 = oy * S - d.pt;
+      const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min<int64_t>(3, d.h - iy0);
+      int64_t ox = 0;
+      for (; ox < lo; ++ox) nhwc_dw3x3_run<V, S, 1, true, T>(d, wk, ky0, ky1, ox, cv, n);
+      for (; ox + R <= hi; ox += R) nhwc_dw3x3_run<V, S, R, false, T>(d, wk, ky0, ky1, ox, cv, n);
+      if (R > 4 && ox + 4 <= hi) nhwc_dw3x3_run<V, S, 4, false, T>(d, wk, ky0, ky1, ox, cv, n), ox += 4;
+      if (ox + 2 <= hi) nhwc_dw3x3_run<V, S, 2, false, T>(d, wk, ky0, ky1, ox, cv, n), ox += 2;
+      if (ox < hi) nhwc_dw3x3_run<V, S, 1, false, T>(d, wk, ky0, ky1, ox, cv, n), ++ox;
+      for (; ox < d.ow; ++ox) nhwc_dw3x3_run<V, S, 1, true, T>(d, wk, ky0, ky1, ox, cv, n);
+    }
+  };
+  const int64_t in_row = d.w * c * static_cast<int64_t>(sizeof(float));
+  const int64_t band = std::max<int64_t>(1, (kDepthwiseBandBytes / std::max<int64_t>(1, in_row) - 2) / S);
+  for (int64_t r0 = oy0; r0 < oy1; r0 += band) {
+    const int64_t r1 = std::min(oy1, r0 + band);
+    int64_t cv = 0;
+    for (; cv + W <= c; cv += W) vec(std::false_type{}, cv, W, r0, r1);
+    if (cv < c) vec(std::true_type{}, cv, static_cast<int>(c - cv), r0, r1);
+  }
+  if (d.act == 3)
+    for (int64_t j = 0; j < (oy1 - oy0) * d.ow * c; ++j)
+      y0[j] = nhwc_epilogue_scalar(y0[j], d.bias != nullptr ? d.bias + j % c : nullptr, nullptr, 3, d.alpha);
+}
+
+// One output row, border pixels one by one, the interior 4 at a time (the last 4 overlapping
 // the previous ones when the interior is not a multiple of 4: recomputed pixels get the same
 // values, cheaper than the border path).
 template <class V>
@@ -319,6 +421,22 @@ void nhwc_depthwise_row(const DepthwiseArgs& d) {
     ox = hi;
   }
   for (; ox < d.ow; ++ox) nhwc_depthwise_pixel<V>(d, ox);
+}
+
+// Output rows [oy0, oy1) of one image (d.y: row oy0): 3x3 kernels of stride 1 or 2 (every
+// depthwise layer of the zoo) by the sliding-window kernel, others row by row.
+template <class V>
+void nhwc_depthwise_rows(const DepthwiseArgs& d, int64_t oy0, int64_t oy1) {
+  if (d.kh == 3 && d.kw == 3 && d.dh == 1 && d.dw == 1 && d.sh == d.sw && d.sh <= 2) {
+    if (d.sh == 1) return nhwc_depthwise3x3_rows<V, 1>(d, oy0, oy1);
+    return nhwc_depthwise3x3_rows<V, 2>(d, oy0, oy1);
+  }
+  DepthwiseArgs r = d;
+  for (int64_t oy = oy0; oy < oy1; ++oy) {
+    r.oy = oy;
+    r.y = d.y + (oy - oy0) * d.ow * d.c;
+    nhwc_depthwise_row<V>(r);
+  }
 }
 
 // Fills k.tile[r - 1][nv - 1] for every r <= R, nv <= NV (call with
