@@ -178,16 +178,11 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
   // those start their sums from the residual instead (y accumulated from the first range on).
   const bool from_residual = residual != nullptr && residual == y && (ranges.size() > 1 || act == EpilogueAct::leaky_relu);
   if (from_residual) residual = nullptr;
-  const int64_t T = ThreadPool::inside_task() ? 1 : ThreadPool::instance().size();
-  // Units: a run of tiles (x one panel when panel-outer), enough of them to balance the pool.
-  const int64_t unit_panels = tile_outer ? 1 : panels;
-  const int64_t chunks = std::min(tiles, std::max<int64_t>(1, ceil_div(8 * T, unit_panels)));
   const int64_t ohw = g.ohw();
   // 1x1 stride 1 unpadded: pixel p's window is row p of the input itself.
   const bool rows_are_pixels = xb.data == x && g.pointwise();
-  // The tile's pixel bases (one division per tile, then counters).
-  auto set_pixels = [&](const float** px, int64_t t) {
-    const int64_t p0 = t * mr, rows = std::min(mr, np - p0);
+  // The pixel bases of the tile of `rows` pixels from p0 (one division per tile, then counters).
+  auto set_pixels = [&](const float** px, int64_t p0, int64_t rows) {
     if (rows_are_pixels) {
       for (int64_t i = 0; i < rows; ++i) px[i] = x + (p0 + i) * g.c;
       return;
@@ -201,8 +196,7 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
       }
     }
   };
-  auto run_panel = [&](nhwc_detail::TileArgs& a, int64_t t, int64_t q, const DepthRange& r, bool first, bool last) {
-    const int64_t p0 = t * mr, rows = std::min(mr, np - p0);
+  auto run_panel = [&](nhwc_detail::TileArgs& a, int64_t p0, int64_t rows, int64_t q, const DepthRange& r, bool first, bool last) {
     const int64_t co0 = q * pw, nv = panel_row(K, g, q) / K.width;
     a.seg_off = r.off.data();
     a.seg_len = r.len.data();
@@ -226,53 +220,84 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
     const int64_t bytes = d * panel_row(K, g, q) * static_cast<int64_t>(sizeof(float));
     for (int64_t o = bytes * i / n / 64 * 64, e = bytes * (i + 1) / n; o < e; o += 64) __builtin_prefetch(base + o, 0, 2);
   };
-  // A thread's contiguous run of units [u0, u1). Panel by panel, the units of one panel run as
-  // one tile range, each depth range over all of its tiles (a panel larger than L2, ResNet50's
-  // 512 -> 512 3x3 at 1.2 MB, is read once per thread, not once per unit).
-  auto run_units = [&](int64_t u0, int64_t u1) {
+  auto tile_args = [&] {
     nhwc_detail::TileArgs a{};
-    const float* px[nhwc_detail::kMaxR];
-    a.px = px;
     a.ldc = g.k;
     a.act = static_cast<int>(act);
     a.alpha = alpha;
-    if (tile_outer) {
-      const int64_t t0 = tiles * u0 / chunks, t1 = tiles * u1 / chunks;
-      for (int64_t t = t0; t < t1; ++t) {
+    return a;
+  };
+  // Each thread takes an equal share of the work, cut at pixel granularity rather than whole
+  // tiles (49 pixels of a 7x7 map in 6-pixel tiles gave one thread 30 and the other 19), and
+  // tiles its share from its first pixel. Consecutive layers that split their pixels alike then
+  // find their rows in the cache of the core that wrote them.
+  if (tile_outer) {
+    // Pixels [p0, p1), every panel of a tile before the next tile: its output pixels written
+    // whole, once, in order.
+    parallel_for(np, 1, [&](int64_t p0, int64_t p1) {
+      nhwc_detail::TileArgs a = tile_args();
+      const float* px[nhwc_detail::kMaxR];
+      a.px = px;
+      for (int64_t p = p0; p < p1; p += mr) {
+        const int64_t rows = std::min(mr, p1 - p);
         // The next tile's output rows and shortcut are whole contiguous rows (all panels): fetch
         // them while this tile computes (cold lines there stalled the small-depth layers).
-        if (t + 1 < t1) {
-          const int64_t p1 = (t + 1) * mr, n1 = std::min(mr, np - p1) * g.k;
-          for (int64_t o = 0; o < n1; o += 16) {
-            __builtin_prefetch(y + p1 * g.k + o, 1, 2);
-            if (residual != nullptr) __builtin_prefetch(residual + p1 * g.k + o, 0, 2);
-          }
+        const int64_t pn = p + rows, nn = std::min(mr, p1 - pn) * g.k;
+        for (int64_t o = 0; o < nn; o += 16) {
+          __builtin_prefetch(y + pn * g.k + o, 1, 2);
+          if (residual != nullptr) __builtin_prefetch(residual + pn * g.k + o, 0, 2);
         }
-        set_pixels(px, t);
+        set_pixels(px, p, rows);
         for (int64_t q = 0; q < panels; ++q) {
-          if (t == t0) fetch_slice(q + 1, 0, 1);  // the first tile: the next panel
-          run_panel(a, t, q, ranges[0], true, true);
+          if (p == p0) fetch_slice(q + 1, 0, 1);  // the first tile: the next panel
+          run_panel(a, p, rows, q, ranges[0], true, true);
         }
       }
+    });
+    return;
+  }
+  // Panel by panel: the work is the (panel, pixel) grid in panel-major order, each panel's
+  // pixels weighted by its vectors (a 32-wide last panel costs half a 64-wide one), and a thread
+  // takes an equal share of that weight. Its pixels of one panel run as one tile range, each
+  // depth range over all of them (a panel larger than L2, ResNet50's 512 -> 512 3x3 at 1.2 MB,
+  // is read once per thread).
+  std::vector<int64_t> start(static_cast<size_t>(panels) + 1, 0);  // weight before panel q
+  for (int64_t q = 0; q < panels; ++q) start[q + 1] = start[q] + panel_row(K, g, q) / K.width * np;
+  const int64_t T = ThreadPool::inside_task() ? 1 : ThreadPool::instance().size();
+  // a weight position as (panel, first pixel at or after it)
+  auto locate = [&](int64_t pos, int64_t* q, int64_t* p) {
+    *q = std::upper_bound(start.begin(), start.end(), pos) - start.begin() - 1;
+    if (*q >= panels) {
+      *q = panels, *p = 0;
       return;
     }
-    for (int64_t u = u0; u < u1;) {
-      const int64_t q = u / chunks, u_end = std::min(u1, (q + 1) * chunks);
-      const int64_t t0 = tiles * (u % chunks) / chunks, t1 = tiles * ((u_end - 1) % chunks + 1) / chunks;
-      const int64_t steps = static_cast<int64_t>(ranges.size()) * (t1 - t0);
+    const int64_t nv = panel_row(K, g, *q) / K.width;
+    *p = (pos - start[*q] + nv - 1) / nv;
+    if (*p >= np) ++*q, *p = 0;
+  };
+  parallel_for(T, 1, [&](int64_t i0, int64_t i1) {
+    nhwc_detail::TileArgs a = tile_args();
+    const float* px[nhwc_detail::kMaxR];
+    a.px = px;
+    int64_t q0, p0, q1, p1;
+    locate(start[panels] * i0 / T, &q0, &p0);
+    locate(start[panels] * i1 / T, &q1, &p1);
+    const int64_t qlast = std::min(q1, panels - 1);
+    for (int64_t q = q0; q <= qlast; ++q) {
+      const int64_t pa = q == q0 ? p0 : 0, pb = q == q1 ? p1 : np;
+      if (pa >= pb) continue;
+      const bool more = q < qlast;  // this thread goes on to the next panel: fetch it meanwhile
+      const int64_t ntiles = ceil_div(pb - pa, mr), steps = static_cast<int64_t>(ranges.size()) * ntiles;
       int64_t step = 0;
       for (size_t ri = 0; ri < ranges.size(); ++ri)
-        for (int64_t t = t0; t < t1; ++t) {
-          if (u_end < u1) fetch_slice(q + 1, step++, steps);
-          set_pixels(px, t);
-          run_panel(a, t, q, ranges[ri], ri == 0, ri + 1 == ranges.size());
+        for (int64_t p = pa; p < pb; p += mr) {
+          const int64_t rows = std::min(mr, pb - p);
+          if (more) fetch_slice(q + 1, step++, steps);
+          set_pixels(px, p, rows);
+          run_panel(a, p, rows, q, ranges[ri], ri == 0, ri + 1 == ranges.size());
         }
-      u = u_end;
     }
-  };
-  // contiguous runs of units per thread (parallel_for): the same pixels on the same core layer
-  // after layer
-  parallel_for(unit_panels * chunks, 1, run_units);
+  });
 }
 
 void nhwc_depthwise_pack(const ConvGeom& g, const float* w, float* packed) {
