@@ -74,14 +74,17 @@ struct NhwcTileSteps {
   }
 };
 
-// The epilogue of a whole finished panel (no partial vector, act 0-2): the same operations in
-// the same order as nhwc_epilogue, with the bias vectors loaded once.
-template <class V, int R, int NV, bool kBias, bool kRes>
-inline __attribute__((always_inline)) void nhwc_tile_finish(const typename V::reg (&acc)[R][NV], const TileArgs& t) {
+// The epilogue of a finished panel (act 0-2): the same operations in the same order as
+// nhwc_epilogue, with the bias vectors loaded once. kTail: the last vector is partial (its
+// first rem lanes are channels: masked loads and stores), as the 32-wide panel of a 24-channel
+// layer, which through the general loop below spent a fifth of its time in the epilogue.
+template <class V, int R, int NV, bool kBias, bool kRes, bool kTail = false>
+inline __attribute__((always_inline)) void nhwc_tile_finish(const typename V::reg (&acc)[R][NV], const TileArgs& t, int rem = V::width) {
   constexpr int W = V::width;
+  auto load = [&](const float* p, int j) { return kTail && j == NV - 1 ? V::loadn(p, rem) : V::loadu(p); };
   typename V::reg bias[NV];
 #pragma GCC unroll 4
-  for (int j = 0; j < NV; ++j) bias[j] = kBias ? V::loadu(t.bias + j * W) : V::zero();
+  for (int j = 0; j < NV; ++j) bias[j] = kBias ? load(t.bias + j * W, j) : V::zero();
   const typename V::reg zero = V::zero(), six = V::set1(6.f);
   const int act = t.act;
 #pragma GCC unroll 8
@@ -91,10 +94,13 @@ inline __attribute__((always_inline)) void nhwc_tile_finish(const typename V::re
       const int64_t o = i * t.ldc + j * W;
       typename V::reg v = acc[i][j];
       if (kBias) v = V::add(v, bias[j]);
-      if (kRes) v = V::add(v, V::loadu(t.residual + o));
+      if (kRes) v = V::add(v, load(t.residual + o, j));
       if (act != 0) v = V::max(zero, v);
       if (act == 2) v = V::min(six, v);
-      V::storeu(t.y + o, v);
+      if (kTail && j == NV - 1)
+        V::storen(t.y + o, v, rem);
+      else
+        V::storeu(t.y + o, v);
     }
 }
 
@@ -137,6 +143,15 @@ void nhwc_tile(const TileArgs& t) {
     else if (has_bias) nhwc_tile_finish<V, R, NV, true, false>(acc, t);
     else if (has_res) nhwc_tile_finish<V, R, NV, false, true>(acc, t);
     else nhwc_tile_finish<V, R, NV, false, false>(acc, t);
+    return;
+  }
+  if (t.finish && t.act != 3 && fv == NV - 1 && rem > 0 && !t.accumulate) {
+    // the same with a partial last vector (a layer whose channels end inside the panel)
+    const bool has_bias = t.bias != nullptr, has_res = t.residual != nullptr;
+    if (has_bias && has_res) nhwc_tile_finish<V, R, NV, true, true, true>(acc, t, rem);
+    else if (has_bias) nhwc_tile_finish<V, R, NV, true, false, true>(acc, t, rem);
+    else if (has_res) nhwc_tile_finish<V, R, NV, false, true, true>(acc, t, rem);
+    else nhwc_tile_finish<V, R, NV, false, false, true>(acc, t, rem);
     return;
   }
   // leaky_relu's select has no vector form here: its tiles finish in the scalar loop below.
