@@ -99,7 +99,9 @@ export class MobileNetV2 extends Module {
     if (xin !== x && y !== xin) xin.free();
     const g = globalAvgPool2d(y);
     if (!g.requiresGrad && y !== x && y !== xin) y.free();
-    return this.fc.forward(g);
+    const out = this.fc.forward(g);
+    if (!g.requiresGrad) g.free(); // off the tape: dead once the classifier has read it
+    return out;
   }
 }
 

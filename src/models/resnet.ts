@@ -143,7 +143,9 @@ export class ResNet extends Module {
     if (!y.requiresGrad && y !== p) p.free();
     const g = this.gap.forward(y);
     if (!g.requiresGrad && y !== p) y.free();
-    return this.fc.forward(g);
+    const out = this.fc.forward(g);
+    if (!g.requiresGrad) g.free(); // off the tape: dead once the classifier has read it
+    return out;
   }
 }
 
