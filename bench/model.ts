@@ -112,7 +112,7 @@ function ourStep(model: Module, mode: 'infer' | 'train', shape: number[]): () =>
 
 /**
  * Ours and onnxruntime-node on our ONNX export of the same model (same threads): ms per batch of
- * each (medians). Timed in alternating blocks, ours then ORT then ours then ORT, so drift in this
+ * each (medians). Timed in alternating blocks, ours then ORT, up to six rounds, so drift in this
  * machine's speed reaches both; each ORT block has its own session, released before our next
  * block, because ORT's pool threads keep spinning between runs while a session lives and slowed
  * our runs by up to a fifth when the two were interleaved.
@@ -132,8 +132,11 @@ async function benchWithOrt(model: Module, shape: number[], threads: number, rep
     ours();
     const n = repsFor(performance.now() - t, reps);
     const oursTimes: number[] = [], ortTimes: number[] = [];
-    for (const runs of [Math.ceil(n / 2), Math.floor(n / 2)]) {
-      if (runs === 0) continue;
+    // up to 6 rounds of at least 5 runs each: the finer the alternation, the closer the two
+    // medians come to the same moments of a machine whose speed drifts minute to minute
+    const rounds = Math.max(1, Math.min(6, Math.floor(n / 5)));
+    for (let i = 0; i < rounds; i++) {
+      const runs = Math.floor((n * (i + 1)) / rounds) - Math.floor((n * i) / rounds);
       ours();
       oursTimes.push(...(await timedRuns(ours, runs)));
       const sess = await ort.InferenceSession.create(path, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
