@@ -97,8 +97,9 @@ export interface Backend {
   readonly name: 'reference' | 'native';
 
   /**
-   * A zero-filled Float32Array of n floats, byteOffset 0, whose data is aligned for the kernels'
-   * vector loads (optional: without it tensors are plain `new Float32Array`).
+   * A zero-filled Float32Array of n floats whose data is aligned for the kernels' vector loads
+   * (a view into its own, slightly larger ArrayBuffer; optional: without it tensors are plain
+   * `new Float32Array`).
    */
   allocFloat32?(n: number): Float32Array;
 

@@ -19,6 +19,8 @@ let pooledBytes = 0;
 
 // Below this many floats a buffer is not worth a native call (a few vector loads).
 const ALIGNED_MIN_FLOATS = 256;
+// The backend's aligned arrays: views of their own buffers (a few bytes in), whole allocations.
+const whole = new WeakSet<Float32Array>();
 
 /** A Float32Array of length n with undefined contents (possibly reused). */
 export function allocF32(n: number): Float32Array {
@@ -30,7 +32,12 @@ export function allocF32(n: number): Float32Array {
   }
   // the backend's aligned arrays: malloc's 16-byte alignment splits vector loads across lines
   const backend = getBackend();
-  return n >= ALIGNED_MIN_FLOATS && backend.allocFloat32 ? backend.allocFloat32(n) : new Float32Array(n);
+  if (n >= ALIGNED_MIN_FLOATS && backend.allocFloat32) {
+    const a = backend.allocFloat32(n);
+    whole.add(a);
+    return a;
+  }
+  return new Float32Array(n);
 }
 
 /** A zero-filled Float32Array of length n. */
@@ -43,7 +50,8 @@ export function zerosF32(n: number): Float32Array {
 /** Returns a buffer to the pool. The caller must hold no other reference to it. */
 export function releaseF32(buf: Float32Array): void {
   // Views into a larger ArrayBuffer are not whole allocations: never pool them.
-  if (buf.byteOffset !== 0 || buf.byteLength !== buf.buffer.byteLength || buf.length === 0) return;
+  const own = whole.has(buf) || (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength);
+  if (!own || buf.length === 0) return;
   if (pooledBytes + buf.byteLength > MAX_POOLED_BYTES) return;
   let list = f32Free.get(buf.length);
   if (!list) {
