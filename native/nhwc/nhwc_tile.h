@@ -310,7 +310,7 @@ inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_
 
 // Depthwise 3x3 (dilation 1, stride S), P neighbouring output pixels of one row, one channel
 // vector (n lanes; TAIL: n < width, masked): the weights of the vector's taps are in registers
-// (wk, loaded by the caller once per row), and each input vector of the run's window is loaded
+// (wk, loaded by the caller once per band of rows), and each input vector of the run's window is loaded
 // once and added into every output of the run whose window holds it. P pixels cost
 // 3 * ((P - 1) * S + 3) loads for 9 * P FMAs (3 * P loads per 9 * P FMAs at stride 1, where the
 // quad kernel above loads 5 per 4 FMAs). Rows [ky0, ky1) are inside the image; CHECKED: the
@@ -361,8 +361,8 @@ inline __attribute__((always_inline)) void nhwc_dw3x3_run(const DepthwiseArgs& d
 // weight vectors loaded once), row after row, so the vector's lines of a row's input rows are
 // still in L1 for the next rows. Row by row over all channels, a 56x56x144 layer read its 3
 // input rows from L2 for every output row (~57 bytes a cycle: L2-bound); a channel vector down
-// the whole image walks more pages than the TLB holds at a stride of c floats (7x7 and 14x14
-// layers at 2 threads 1.2-1.6x slower than the bands; measured over 48 KB to whole images, 96
+// the whole image walks more pages than the TLB holds at a stride of c floats (7x7 to 28x28
+// layers at 2 threads 1.3-1.5x slower than in bands; of budgets from 48 KB to whole images, 96
 // KB was within 7% of the best everywhere). In a row, border columns one pixel at a time with
 // their out-of-image columns skipped, the interior in runs of R pixels (8 when the 32 zmm
 // registers hold 9 weights + 8 sums + an input; 4 in AVX2's 16), its remainder in runs of 4,
