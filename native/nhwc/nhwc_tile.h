@@ -135,25 +135,19 @@ void nhwc_tile(const TileArgs& t) {
     Steps::run(a, b, t.seg_len[s], acc, steps_zero && s == 0, fused_finish && s + 1 == t.nseg ? &fin : nullptr);
   }
   if (fused_finish) return;
-  if (t.finish && t.act != 3 && fv == NV) {
-    // A whole panel, finished: bias, shortcut and activation chosen once for the tile (tested
-    // per vector, the branches cost a depth-64 layer a fifth of its time).
+  // A finished panel: bias, shortcut and activation chosen once for the tile (tested per
+  // vector, the branches cost a depth-64 layer a fifth of its time), its last vector whole or
+  // partial (a layer whose channels end inside the panel).
+  auto finish = [&](auto tail) {
+    constexpr bool kTail = decltype(tail)::value;
     const bool has_bias = t.bias != nullptr, has_res = t.residual != nullptr;
-    if (has_bias && has_res) nhwc_tile_finish<V, R, NV, true, true>(acc, t);
-    else if (has_bias) nhwc_tile_finish<V, R, NV, true, false>(acc, t);
-    else if (has_res) nhwc_tile_finish<V, R, NV, false, true>(acc, t);
-    else nhwc_tile_finish<V, R, NV, false, false>(acc, t);
-    return;
-  }
-  if (t.finish && t.act != 3 && fv == NV - 1 && rem > 0 && !t.accumulate) {
-    // the same with a partial last vector (a layer whose channels end inside the panel)
-    const bool has_bias = t.bias != nullptr, has_res = t.residual != nullptr;
-    if (has_bias && has_res) nhwc_tile_finish<V, R, NV, true, true, true>(acc, t, rem);
-    else if (has_bias) nhwc_tile_finish<V, R, NV, true, false, true>(acc, t, rem);
-    else if (has_res) nhwc_tile_finish<V, R, NV, false, true, true>(acc, t, rem);
-    else nhwc_tile_finish<V, R, NV, false, false, true>(acc, t, rem);
-    return;
-  }
+    if (has_bias && has_res) nhwc_tile_finish<V, R, NV, true, true, kTail>(acc, t, rem);
+    else if (has_bias) nhwc_tile_finish<V, R, NV, true, false, kTail>(acc, t, rem);
+    else if (has_res) nhwc_tile_finish<V, R, NV, false, true, kTail>(acc, t, rem);
+    else nhwc_tile_finish<V, R, NV, false, false, kTail>(acc, t, rem);
+  };
+  if (t.finish && t.act != 3 && fv == NV) return finish(std::false_type{});
+  if (t.finish && t.act != 3 && fv == NV - 1 && rem > 0 && !t.accumulate) return finish(std::true_type{});
   // leaky_relu's select has no vector form here: its tiles finish in the scalar loop below.
   const bool vector_epilogue = t.finish && t.act != 3;
 #pragma GCC unroll 8
