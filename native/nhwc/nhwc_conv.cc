@@ -150,7 +150,13 @@ std::vector<DepthRange> depth_ranges(const ConvGeom& g, int64_t wp, int64_t kc) 
 // writes the output (and reads the shortcut) in stripes one panel wide, a row stride apart,
 // which cost more than re-reading 1 MB of weights (ResNet50's 256 -> 1024 1x1 convs with their
 // shortcut, batch 16: 7.1-7.7 -> 6.1-6.2 ms); on few tiles the weights are the traffic.
+// Weights a little over kL2Weights go tile by tile from kSomeTiles on: panel by panel, each
+// depth range streams every pixel's window past again, from L3 once the input outgrows L2
+// (ResNet50's 128 -> 128 3x3 stride 2 at 56x56, batch 1: 0.78 -> 0.56 ms); at a megabyte the
+// weights no longer stay in L2 beside the tile's input (256 <-> 1024 1x1s at 28x28: slower).
 constexpr int64_t kL2Weights = 512 * 1024;
+constexpr int64_t kSomeTilesWeights = 768 * 1024;
+constexpr int64_t kSomeTiles = 128;
 constexpr int64_t kManyTilesWeights = 1280 * 1024;
 constexpr int64_t kManyTiles = 256;
 constexpr int64_t kRangeBytes = 256 * 1024;
@@ -167,7 +173,8 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
   const int64_t pw = panel_width(K), panels = ceil_div(g.k, pw), d = depth(g), mr = K.mr;
   const int64_t tiles = ceil_div(np, mr);
   const int64_t weight_bytes = d * g.k * static_cast<int64_t>(sizeof(float));
-  const bool tile_outer = weight_bytes <= kL2Weights || (weight_bytes <= kManyTilesWeights && tiles >= kManyTiles);
+  const bool tile_outer = weight_bytes <= kL2Weights || (weight_bytes <= kSomeTilesWeights && tiles >= kSomeTiles) ||
+                          (weight_bytes <= kManyTilesWeights && tiles >= kManyTiles);
   const std::vector<DepthRange> ranges =
       depth_ranges(g, xb.wp, tile_outer ? d : std::max<int64_t>(1, kRangeBytes / (pw * static_cast<int64_t>(sizeof(float)))));
   // The output may be the residual's own storage (residual == y: the caller's shortcut is dead
