@@ -29,12 +29,13 @@ Napi::Value AlignOffset(const Napi::CallbackInfo& info) {
 }
 IMCLS_EXPORT("alignOffset", AlignOffset);
 
-// addressAlignment(typedArray) -> the largest power of two (up to 4096) dividing the address of
-// its first element (tests check that tensor buffers are 64-byte aligned).
+// addressAlignment(typedArray) -> the largest power of two (up to 2 MB) dividing the address of
+// its first element (tests check that tensor buffers are 64-byte aligned, large packed weights
+// 2 MB aligned).
 Napi::Value AddressAlignment(const Napi::CallbackInfo& info) {
   const uintptr_t addr = address(info);
   uintptr_t align = 1;
-  while (align < 4096 && (addr & align) == 0) align <<= 1;
+  while (align < (uintptr_t{2} << 20) && (addr & align) == 0) align <<= 1;
   return Napi::Number::New(info.Env(), static_cast<double>(align));
 }
 IMCLS_EXPORT("addressAlignment", AddressAlignment);

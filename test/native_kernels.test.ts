@@ -278,3 +278,38 @@ test('tensor buffers and packed conv weights are 64-byte aligned, zero-filled, p
     setBackend(prev);
   }
 });
+
+test('packed conv weights of 2 MB or more start on a huge page and compute as the reference; hugePageOffset keeps a fresh buffer zero', { skip }, () => {
+  const addon = (native as unknown as { addon: { addressAlignment(a: Float32Array): number; hugePageOffset(ab: ArrayBuffer, bytes: number): number } }).addon;
+  // 1x1, 1024 -> 520 channels: 2.1 MB packed, over 7x7 pixels
+  const c = 1024, k = 520, h = 7;
+  const g = { n: 1, c, h, w: h, k, kh: 1, kw: 1, strideH: 1, strideW: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, dilationH: 1, dilationW: 1, groups: 1, oh: h, ow: h };
+  const w = randomArray(k * c, 11);
+  const packed = native!.convNhwcPackWeights!(g, w);
+  assert.ok(packed.data.length * 4 >= 2 << 20, 'the case must pack to a huge page or more');
+  assert.equal(addon.addressAlignment(packed.data), 2 << 20, 'large packed weights not 2 MB aligned');
+  const x = randomArray(h * h * c, 12);
+  const bias = randomArray(k, 13);
+  const y = new Float32Array(h * h * k);
+  native!.convNhwcForward!(g, x, packed, bias, y, 'relu', 0);
+  // reference: y[p, co] = relu(bias[co] + sum over ci of x[p, ci] * w[co, ci])
+  const want = new Float32Array(y.length);
+  for (let p = 0; p < h * h; p++)
+    for (let co = 0; co < k; co++) {
+      let s = bias[co]!;
+      for (let ci = 0; ci < c; ci++) s += x[p * c + ci]! * w[co * c + ci]!;
+      want[p * k + co] = Math.max(0, s);
+    }
+  close(y, want, 1e-4, 'huge-page packed conv');
+  // the call drops the buffer's pages: they must read back as the zeros of a fresh buffer
+  const bytes = 3 << 20;
+  const ab = new ArrayBuffer(bytes + (2 << 20));
+  const off = addon.hugePageOffset(ab, bytes);
+  assert.ok(off >= 0 && off < 2 << 20 && off % 4 === 0, `offset ${off}`);
+  const v = new Float32Array(ab, off, bytes / 4);
+  assert.equal(addon.addressAlignment(v), 2 << 20);
+  assert.ok(new Uint8Array(ab).every((b) => b === 0), 'a dropped page did not read back as zero');
+  v.fill(3);
+  assert.equal(v[v.length - 1], 3);
+  assert.throws(() => addon.hugePageOffset(new ArrayBuffer(1 << 20), 1 << 20), /at least bytes \+ 2 MB/);
+});

@@ -23,6 +23,9 @@ function geomInts(g: Conv2dGeometry): Int32Array {
   return s;
 }
 
+/** Floats in one 2 MB page. */
+const HUGE_PAGE_FLOATS = (2 << 20) / 4;
+
 /** The addon's numbering of conv epilogue activations. */
 const CONV_ACT: Record<ConvActivation, number> = { none: 0, relu: 1, relu6: 2, leaky_relu: 3 };
 
@@ -54,6 +57,14 @@ export class NativeBackend extends ReferenceBackend implements Backend {
       };
     }
     const alloc = (n: number): Float32Array => this.allocFloat32?.(n) ?? new Float32Array(n);
+    // Packed weights of a whole huge page or more: in 2 MB pages (native/huge_pages.cc), since a
+    // batch-1 forward streams them all from memory.
+    const hugePageOffset = a['hugePageOffset'];
+    const allocWeights = (n: number): Float32Array => {
+      if (n < HUGE_PAGE_FLOATS || !hugePageOffset) return alloc(n);
+      const ab = new ArrayBuffer(n * 4 + HUGE_PAGE_FLOATS * 4);
+      return new Float32Array(ab, hugePageOffset(ab, n * 4) as number, n);
+    };
     const gemm = a['gemm'];
     if (gemm) {
       this.gemm = (transA, transB, m, n, k, alpha, av, lda, bv, ldb, beta, cv, ldc) => {
@@ -67,7 +78,7 @@ export class NativeBackend extends ReferenceBackend implements Backend {
     const convFP = a['conv2dForwardPacked'];
     if (convSize && convPack && convFP) {
       this.conv2dPackWeights = (g, w) => {
-        const data = alloc(convSize(g) as number);
+        const data = allocWeights(convSize(g) as number);
         convPack(g, w, data);
         return { backend: 'native', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data };
       };
@@ -83,7 +94,7 @@ export class NativeBackend extends ReferenceBackend implements Backend {
     if (nhwcOk && nhwcSize && nhwcPack && nhwcF) {
       this.convNhwcSupports = (g) => nhwcOk(g) as boolean;
       this.convNhwcPackWeights = (g, w) => {
-        const data = alloc(nhwcSize(g) as number);
+        const data = allocWeights(nhwcSize(g) as number);
         nhwcPack(g, w, data);
         return { backend: 'native', layout: 'nhwc', k: g.k, c: g.c, kh: g.kh, kw: g.kw, groups: g.groups, data };
       };
