@@ -127,4 +127,14 @@ void nhwc_depthwise_pack(const ConvGeom& g, const float* w, float* packed);
 void nhwc_depthwise_forward(const ConvGeom& g, const float* x, const float* packed, const float* bias,
                             EpilogueAct act, float alpha, float* y);
 
+// MobileNetV2's inverted residual unit (nhwc_inverted_residual.cc): expand 1x1 -> depthwise ->
+// project 1x1 (+ residual) in one pass of bands of output rows, the expanded rows kept in cache.
+// The geometries must chain (nhwc_inverted_residual_geometry); the weights are packed as the
+// three convs' own; y must not overlap x or the residual.
+bool nhwc_inverted_residual_geometry(const ConvGeom& expand, const ConvGeom& dw, const ConvGeom& project);
+void nhwc_inverted_residual_forward(const ConvGeom& expand, const ConvGeom& dw, const ConvGeom& project, const float* x,
+                                    const float* packed_e, const float* bias_e, EpilogueAct act_e, const float* packed_d,
+                                    const float* bias_d, EpilogueAct act_d, const float* packed_p, const float* bias_p,
+                                    EpilogueAct act_p, const float* residual, float* y);
+
 }  // namespace imcls

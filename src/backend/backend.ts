@@ -93,6 +93,14 @@ export interface PackedConvWeights {
  */
 export type RectifierActivation = ConvActivation;
 
+/** One conv of Backend.invertedResidualNhwc: its geometry, channels-last packed weights, bias and activation. */
+export interface NhwcConvStep {
+  readonly g: Conv2dGeometry;
+  readonly packed: PackedConvWeights;
+  readonly bias: Float32Array | null;
+  readonly act: 'none' | 'relu' | 'relu6';
+}
+
 export interface Backend {
   readonly name: 'reference' | 'native';
 
@@ -134,6 +142,13 @@ export interface Backend {
     g: Conv2dGeometry, x: Float32Array, packed: PackedConvWeights, bias: Float32Array | null, y: Float32Array,
     act: ConvActivation, alpha: number, residual?: Float32Array | null,
   ): void;
+  /**
+   * MobileNetV2's inverted residual unit in one call (optional: the native backend): y =
+   * project(depthwise(expand(x))) + residual, each step a convNhwcForward with its bias and act
+   * (none, relu or relu6), the same values, but the expanded rows never go to memory. The
+   * geometries chain: 1x1 expand, depthwise, 1x1 project; y overlaps neither x nor residual.
+   */
+  invertedResidualNhwc?(expand: NhwcConvStep, depthwise: NhwcConvStep, project: NhwcConvStep, x: Float32Array, residual: Float32Array | null, y: Float32Array): void;
   /** Pools over NHWC buffers: the values maxPool2dForward / avgPool2dForward give (no argmax). */
   maxPool2dNhwc?(g: Pool2dGeometry, x: Float32Array, y: Float32Array): void;
   avgPool2dNhwc?(g: Pool2dGeometry, x: Float32Array, y: Float32Array): void;

@@ -4,7 +4,7 @@
 // multiples of 8. Only units 2..n of a stage have the identity shortcut. The last conv has
 // int(1280·scale) channels when scale > 1, else 1280. Init: Fluid defaults (conv Normal(0, √(2/(k·k·C_in)))
 // with the total C_in even for depthwise convs; fc Xavier uniform).
-import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier, convBnAddForward, convBnForward, enterChannelsLast } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, Module, convDefault, xavier, convBnAddForward, convBnForward, enterChannelsLast, invertedResidualInference } from '../nn/index.js';
 import { globalAvgPool2d } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { initializer } from './init_mode.js';
@@ -30,9 +30,9 @@ class ConvBN extends Module {
 
 /** expand 1×1 (ReLU6) → depthwise 3×3 stride s (ReLU6) → linear 1×1 (no act), + input when shortcut. */
 class InvertedResidual extends Module {
-  private readonly expand: ConvBN;
-  private readonly dwise: ConvBN;
-  private readonly linear: ConvBN;
+  readonly expand: ConvBN;
+  readonly dwise: ConvBN;
+  readonly linear: ConvBN;
 
   constructor(cin: number, cout: number, t: number, stride: number, readonly shortcut: boolean, name: string) {
     super();
@@ -43,6 +43,8 @@ class InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const fused = invertedResidualInference(this.expand, this.dwise, this.linear, x, this.shortcut);
+    if (fused !== null) return fused;
     if (!this.shortcut) return chainForward([this.expand, this.dwise, this.linear], x);
     const h = chainForward([this.expand, this.dwise], x);
     // the linear conv adds the input in its output tiles at inference

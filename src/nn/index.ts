@@ -7,6 +7,8 @@ export type { Conv2dOptions, Pair, Padding } from './conv.js';
 export { BatchNorm2d } from './batchnorm.js';
 export { convBnForward, convBnAddForward, convActForward, inferenceConvForward, inferenceEligible, dropInferenceCache, hasInferenceCache } from './inference_conv.js';
 export type { ConvBlockActivation } from './inference_conv.js';
+export { invertedResidualInference } from './inverted_residual.js';
+export type { ConvBnPair } from './inverted_residual.js';
 export { channelsLastConvSupported, channelsLastCopy, enterChannelsLast, setChannelsLastInference } from './channels_last.js';
 export type { BatchNorm2dOptions, BatchNormActivation } from './batchnorm.js';
 export { Linear } from './linear.js';

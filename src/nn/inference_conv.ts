@@ -10,7 +10,7 @@
 // running-statistics updates, a user's direct writes), so a changed weight is always re-folded.
 // Training mode drops the cache. Tracing (ONNX export) and anything on the tape take the
 // unfused ops, which the tracer and autograd understand.
-import type { Backend, PackedConvWeights, RectifierActivation } from '../backend/backend.js';
+import type { Backend, Conv2dGeometry, NhwcConvStep, PackedConvWeights, RectifierActivation } from '../backend/backend.js';
 import { getBackend } from '../backend/index.js';
 import { needsGrad } from '../tensor/autograd.js';
 import { addAct, conv2dGeometry, swish } from '../tensor/ops/index.js';
@@ -126,10 +126,8 @@ export function inferenceConvForward(
   const rect: RectifierActivation = act === 'swish' ? 'none' : act;
   const slope = rect === 'leaky_relu' ? alpha : 0;
   let y: Tensor;
-  if (x.channelsLast && (p.nhwcSupported ??= channelsLastConvSupported(g))) {
+  if (x.channelsLast && nhwcPrepared(p, conv, bn, g)) {
     // channels-last in, channels-last out (see channels_last.ts)
-    p.packedNhwc ??= be.convNhwcPackWeights!(g, foldedWeight(p, conv, bn));
-    p.weight = null;
     const r = residual === null ? null : channelsLastCopy(residual);
     // The output takes over a shortcut nobody reads afterwards (a copy made here, or one its
     // holder marked consumable; never the conv's own input): the kernel reads each shortcut
@@ -138,7 +136,7 @@ export function inferenceConvForward(
     const inPlace = r !== null && r !== x && (r !== residual || r.consumable);
     y = Tensor.channelsLast(inPlace ? r!.takeStorage() : allocF32(g.n * g.k * g.oh * g.ow), shape);
     const out = y.channelsLastValues();
-    be.convNhwcForward!(g, x.channelsLastValues(), p.packedNhwc, p.bias, out, rect, slope, inPlace ? out : r?.channelsLastValues() ?? null);
+    be.convNhwcForward!(g, x.channelsLastValues(), p.packedNhwc!, p.bias, out, rect, slope, inPlace ? out : r?.channelsLastValues() ?? null);
     if (r !== null && r !== residual && !inPlace) r.free();
   } else if (be.conv2dPackWeights !== undefined && be.conv2dForwardPacked !== undefined) {
     y = empty(shape);
@@ -155,6 +153,24 @@ export function inferenceConvForward(
   const out = swish(y);
   y.free();
   return out;
+}
+
+/** Whether the channels-last kernels take g; if so, p's weights are packed for them (once). */
+function nhwcPrepared(p: Prepared, conv: Conv2d, bn: BatchNorm2d | null, g: Conv2dGeometry): boolean {
+  if (!(p.nhwcSupported ??= channelsLastConvSupported(g))) return false;
+  p.packedNhwc ??= p.backend.convNhwcPackWeights!(g, foldedWeight(p, conv, bn));
+  p.weight = null;
+  return true;
+}
+
+/**
+ * bn(conv(·)) folded and packed for the channels-last kernels at geometry g, with act: the step
+ * a fused multi-conv kernel takes (inverted_residual.ts); null where those kernels do not take g.
+ * The caller has checked inferenceEligible.
+ */
+export function nhwcConvStep(conv: Conv2d, bn: BatchNorm2d | null, g: Conv2dGeometry, act: NhwcConvStep['act']): NhwcConvStep | null {
+  const p = prepare(conv, bn, getBackend());
+  return nhwcPrepared(p, conv, bn, g) ? { g, packed: p.packedNhwc!, bias: p.bias, act } : null;
 }
 
 /** The folded OIHW weights: kept until the first packing, folded again for a second layout. */

@@ -11,12 +11,12 @@ type Fn = (...args: unknown[]) => unknown;
 /**
  * g's fields in the order the addon reads an Int32Array geometry (native/conv/conv.cc). The hot
  * inference calls pass this instead of the object: eighteen named property reads through
- * Node-API were half the cost of a small layer's call. One scratch array serves every call (the
- * addon reads it before returning).
+ * Node-API were half the cost of a small layer's call. Scratch arrays serve every call (the
+ * addon reads them before returning): slot 0, and 1 and 2 for the calls that take three.
  */
-const geomScratch = new Int32Array(18);
-function geomInts(g: Conv2dGeometry): Int32Array {
-  const s = geomScratch;
+const geomScratch = [new Int32Array(18), new Int32Array(18), new Int32Array(18)] as const;
+function geomInts(g: Conv2dGeometry, slot: 0 | 1 | 2 = 0): Int32Array {
+  const s = geomScratch[slot];
   s[0] = g.n; s[1] = g.c; s[2] = g.h; s[3] = g.w; s[4] = g.k; s[5] = g.kh; s[6] = g.kw;
   s[7] = g.strideH; s[8] = g.strideW; s[9] = g.padTop; s[10] = g.padBottom; s[11] = g.padLeft; s[12] = g.padRight;
   s[13] = g.dilationH; s[14] = g.dilationW; s[15] = g.groups; s[16] = g.oh; s[17] = g.ow;
@@ -38,6 +38,7 @@ export class NativeBackend extends ReferenceBackend implements Backend {
   declare convNhwcSupports?: NonNullable<Backend['convNhwcSupports']>;
   declare convNhwcPackWeights?: NonNullable<Backend['convNhwcPackWeights']>;
   declare convNhwcForward?: NonNullable<Backend['convNhwcForward']>;
+  declare invertedResidualNhwc?: NonNullable<Backend['invertedResidualNhwc']>;
   declare maxPool2dNhwc?: NonNullable<Backend['maxPool2dNhwc']>;
   declare avgPool2dNhwc?: NonNullable<Backend['avgPool2dNhwc']>;
   declare nchwToNhwc?: NonNullable<Backend['nchwToNhwc']>;
@@ -101,6 +102,14 @@ export class NativeBackend extends ReferenceBackend implements Backend {
       this.convNhwcForward = (g, x, packed, bias, y, act, alpha, residual = null) => {
         checkPackedConvWeights(g, packed, 'native', 'nhwc');
         nhwcF(geomInts(g), x, packed.data, bias, y, CONV_ACT[act], alpha, residual);
+      };
+    }
+    const irN = a['invertedResidualNhwc'];
+    if (irN && this.convNhwcForward) {
+      this.invertedResidualNhwc = (e, d, p, x, residual, y) => {
+        for (const s of [e, d, p]) checkPackedConvWeights(s.g, s.packed, 'native', 'nhwc');
+        irN(geomInts(e.g, 0), geomInts(d.g, 1), geomInts(p.g, 2), x, e.packed.data, e.bias, CONV_ACT[e.act], d.packed.data, d.bias,
+          CONV_ACT[d.act], p.packed.data, p.bias, CONV_ACT[p.act], residual, y);
       };
     }
     const mpN = a['maxPool2dNhwc'];
