@@ -67,15 +67,27 @@ function repsFor(once: number, reps: number | null): number {
 }
 
 /**
- * Times fn: three warm-up runs (the first packs weights; the next still grow the buffer pool and
- * fault pages in), then reps runs (or enough for ~5 s); ms per run (median).
+ * Warm-up runs of fn: at least three (the first packs weights; the next still grow the buffer
+ * pool and fault pages in) and WARM_UP_MS in all, since V8 compiles the model's JavaScript on
+ * background threads for its first second or so, which took CPU from our pool's worker: a
+ * MobileNetV2 batch-1 forward took 2.9-3.2 ms for that second, 2.3-2.5 ms after. Returns the
+ * last run's ms.
  */
+const WARM_UP_MS = 1500;
+async function warmUp(fn: () => void | Promise<void>): Promise<number> {
+  const start = performance.now();
+  let last = 0;
+  for (let i = 0; i < 3 || performance.now() - start < WARM_UP_MS; i++) {
+    const t = performance.now();
+    await fn();
+    last = performance.now() - t;
+  }
+  return last;
+}
+
+/** Times fn: warm-up (warmUp), then reps runs (or enough for ~5 s); ms per run (median). */
 async function timeIt(fn: () => void | Promise<void>, reps: number | null): Promise<number> {
-  await fn();
-  await fn();
-  const t = performance.now();
-  await fn();
-  return median(await timedRuns(fn, repsFor(performance.now() - t, reps)));
+  return median(await timedRuns(fn, repsFor(await warmUp(fn), reps)));
 }
 
 async function timedRuns(fn: () => void | Promise<void>, n: number): Promise<number[]> {
@@ -126,11 +138,7 @@ async function benchWithOrt(model: Module, shape: number[], threads: number, rep
     writeOnnxFile(path, exportOnnx(model, { imageShape: shape.slice(1) as [number, number, number] }));
     const feeds = { image: new ort.Tensor('float32', input(shape), shape) };
     const ours = ourStep(model, 'infer', shape);
-    ours();
-    ours();
-    const t = performance.now();
-    ours();
-    const n = repsFor(performance.now() - t, reps);
+    const n = repsFor(await warmUp(ours), reps);
     const oursTimes: number[] = [], ortTimes: number[] = [];
     // up to 6 rounds of at least 5 runs each: the finer the alternation, the closer the two
     // medians come to the same moments of a machine whose speed drifts minute to minute
