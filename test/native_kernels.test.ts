@@ -252,7 +252,7 @@ test('optimizer steps: sgd (plain, nesterov), adam, rmsprop', { skip }, () => {
 });
 
 test('tensor buffers and packed conv weights are 64-byte aligned, zero-filled, pool-reusable; views of them are not pooled', { skip }, async () => {
-  const { allocF32, releaseF32 } = await import('../src/tensor/buffer_pool.js');
+  const { allocF32, releaseF32, bufferPoolStats } = await import('../src/tensor/buffer_pool.js');
   const { setBackend } = await import('../src/backend/index.js');
   const addressAlignment = (native as unknown as { addon: { addressAlignment(a: Float32Array): number } }).addon.addressAlignment;
   const prev = setBackend(native!);
@@ -264,8 +264,13 @@ test('tensor buffers and packed conv weights are 64-byte aligned, zero-filled, p
       assert.ok(addressAlignment(a) >= 64, `allocF32(${n}) at alignment ${addressAlignment(a)}`);
       assert.ok(a.every((v) => v === 0), `allocF32(${n}) fresh buffer not zero`);
       a[n - 1] = 5;
+      const pooled = bufferPoolStats().pooledBytes;
       releaseF32(a);
+      // the pool's cap counts the memory held: the whole ArrayBuffer, alignment slack included
+      assert.ok(a.buffer.byteLength > a.byteLength, 'an aligned view leaves slack in its buffer');
+      assert.equal(bufferPoolStats().pooledBytes - pooled, a.buffer.byteLength);
       assert.equal(allocF32(n), a, 'a released aligned buffer comes back from the pool');
+      assert.equal(bufferPoolStats().pooledBytes, pooled);
       // a view of part of it is no allocation of its own: releasing it must not pool it
       const part = a.subarray(1);
       releaseF32(part);

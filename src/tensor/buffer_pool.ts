@@ -27,7 +27,7 @@ export function allocF32(n: number): Float32Array {
   const list = f32Free.get(n);
   const buf = list?.pop();
   if (buf) {
-    pooledBytes -= buf.byteLength;
+    pooledBytes -= buf.buffer.byteLength;
     return buf;
   }
   // the backend's aligned arrays: malloc's 16-byte alignment splits vector loads across lines
@@ -52,14 +52,15 @@ export function releaseF32(buf: Float32Array): void {
   // Views into a larger ArrayBuffer are not whole allocations: never pool them.
   const own = whole.has(buf) || (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength);
   if (!own || buf.length === 0) return;
-  if (pooledBytes + buf.byteLength > MAX_POOLED_BYTES) return;
+  // the whole ArrayBuffer counts: an aligned view leaves up to 64 bytes of it unseen
+  if (pooledBytes + buf.buffer.byteLength > MAX_POOLED_BYTES) return;
   let list = f32Free.get(buf.length);
   if (!list) {
     list = [];
     f32Free.set(buf.length, list);
   }
   list.push(buf);
-  pooledBytes += buf.byteLength;
+  pooledBytes += buf.buffer.byteLength;
 }
 
 /** Drops every pooled buffer (lets the GC reclaim them). */
