@@ -158,6 +158,7 @@ test('NHWC max and average pools give the NCHW kernels\' values bit for bit', { 
     poolGeometry(1, 64, 7, 7, 2, 2, 0, true, true), // vd shortcut: 2x2 ceil mode, the last window hangs over
     poolGeometry(1, 20, 8, 8, 3, 1, 1, false, false), // inclusive average
     poolGeometry(3, 2048, 7, 7, 7, 1, 0, false, true), // global average
+    poolGeometry(2, 100, 5, 5, 5, 1, 0, false, true), // global, the last block of channels partial
   ];
   for (const g of geoms) {
     const hw = g.h * g.w, ohw = g.oh * g.ow;

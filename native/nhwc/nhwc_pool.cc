@@ -4,7 +4,6 @@
 #pragma GCC optimize("O3")
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "args.h"
 #include "kernels/pool_geometry.h"
@@ -53,6 +52,9 @@ static Napi::Value MaxPoolNhwc(const Napi::CallbackInfo& info) {
 }
 
 // avgPool2dNhwc(g, x, y): each window row summed in float, the rows in double, as the NCHW kernel.
+// Work items are (output row, block of channels), so a global pool (one output row) still splits
+// over the pool: its input was just written by both threads' share of the conv before it, and one
+// thread reading the other core's half took twice as long as the pooling itself.
 static Napi::Value AvgPoolNhwc(const Napi::CallbackInfo& info) {
   const PoolGeom g = read_pool_geom(info, 0);
   require_pool_len(info, 1, g.planes() * g.h * g.w);
@@ -60,26 +62,30 @@ static Napi::Value AvgPoolNhwc(const Napi::CallbackInfo& info) {
   const float* x = f32(info, 1);
   float* y = f32(info, 2);
   const int64_t c = g.c;
-  parallel_for(g.n * g.oh, rows_grain(g), [&](int64_t r0, int64_t r1) {
-    std::vector<float> row(static_cast<size_t>(c));
-    std::vector<double> sum(static_cast<size_t>(c));
-    for (int64_t r = r0; r < r1; ++r) {
+  constexpr int64_t kBlock = 64;
+  const int64_t blocks = (c + kBlock - 1) / kBlock;
+  const int64_t item_work = g.ow * std::min(c, kBlock) * g.kh * g.kw;
+  parallel_for(g.n * g.oh * blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, item_work)), [&](int64_t i0, int64_t i1) {
+    float row[kBlock];
+    double sum[kBlock];
+    for (int64_t item = i0; item < i1; ++item) {
+      const int64_t r = item / blocks, c0 = item % blocks * kBlock, cn = std::min(kBlock, c - c0);
       const int64_t img = r / g.oh, oy = r % g.oh;
-      const float* xi = x + img * g.h * g.w * c;
+      const float* xi = x + img * g.h * g.w * c + c0;
       for (int64_t ox = 0; ox < g.ow; ++ox) {
         const Window wd = window(g, oy, ox);
-        std::fill(sum.begin(), sum.end(), 0.0);
+        std::fill(sum, sum + cn, 0.0);
         for (int64_t iy = wd.y0; iy < wd.y1; ++iy) {
-          std::fill(row.begin(), row.end(), 0.f);
+          std::fill(row, row + cn, 0.f);
           for (int64_t ix = wd.x0; ix < wd.x1; ++ix) {
             const float* __restrict v = xi + (iy * g.w + ix) * c;
-            for (int64_t ch = 0; ch < c; ++ch) row[ch] += v[ch];
+            for (int64_t ch = 0; ch < cn; ++ch) row[ch] += v[ch];
           }
-          for (int64_t ch = 0; ch < c; ++ch) sum[ch] += row[ch];
+          for (int64_t ch = 0; ch < cn; ++ch) sum[ch] += row[ch];
         }
         const int64_t cnt = count(g, wd);
-        float* out = y + (r * g.ow + ox) * c;
-        for (int64_t ch = 0; ch < c; ++ch) out[ch] = cnt > 0 ? static_cast<float>(sum[ch] / static_cast<double>(cnt)) : 0.f;
+        float* out = y + (r * g.ow + ox) * c + c0;
+        for (int64_t ch = 0; ch < cn; ++ch) out[ch] = cnt > 0 ? static_cast<float>(sum[ch] / static_cast<double>(cnt)) : 0.f;
       }
     }
   });
