@@ -1,8 +1,8 @@
 // The seed's workflow end to end on a dataset the test writes: train, checkpoint, resume
 // bit-identical to a straight run, eval, infer with labels, fine-tuning, bad flags.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -18,6 +18,7 @@ import { loadSafetensors } from '../src/io/safetensors.js';
 import { writeTinyDataset, TINY_CLASSES } from './helpers/tiny_dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'imcls-e2e-'));
+after(() => rmSync(root, { recursive: true, force: true }));
 const data = join(root, 'data');
 const quiet = { log: (_l: string) => {} };
 const MODEL = 'MobileNetV1_x0_25';

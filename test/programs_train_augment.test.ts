@@ -2,9 +2,9 @@
 // random_flip, use_cutmix): each one validated with one clear line, and each one reaching the
 // training transform — the first logged loss of a 2-step run equals the loss recomputed here from
 // a fresh model and a loader built with that option by hand, and differs from the default run's.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -24,6 +24,7 @@ import { UserError } from '../src/util/errors.js';
 import { writeTinyDataset } from './helpers/tiny_dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'imcls-augflags-'));
+after(() => rmSync(root, { recursive: true, force: true }));
 const data = join(root, 'data');
 const quiet = { log: (_l: string) => {} };
 const MODEL = 'MobileNetV1_x0_25';
