@@ -74,6 +74,41 @@ struct NhwcTileSteps {
   }
 };
 
+// One vector of output channels (a 16-channel layer, or the last 16 of 144): R chains of
+// dependent FMAs are too few to cover the FMA latency on two pipes (R = 6 of the 8 needed), and
+// such tiles ran at two thirds of the wider ones' rate (56x56, 1 thread: c96 -> k16 129 GFLOP/s,
+// -> k32 192). Even and odd depth steps go to two sets of accumulators, added at the end.
+template <class V, int R>
+struct NhwcTileSteps<V, R, 1> {
+  static constexpr bool kStartsFromZero = false;
+  static constexpr bool kFinishes = false;
+  static inline __attribute__((always_inline)) void run(const float* const* a, const float*& b, int64_t len,
+                                                        typename V::reg (&acc)[R][1], bool /*zero*/,
+                                                        const NhwcFinish* /*fin*/ = nullptr) {
+    constexpr int W = V::width;
+    typename V::reg odd[R];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) odd[i] = V::zero();
+    int64_t p = 0;
+    for (; p + 1 < len; p += 2, b += 2 * W) {
+      const typename V::reg b0 = V::loadu(b), b1 = V::loadu(b + W);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) {
+        acc[i][0] = V::fmadd(V::bcast(a[i] + p), b0, acc[i][0]);
+        odd[i] = V::fmadd(V::bcast(a[i] + p + 1), b1, odd[i]);
+      }
+    }
+    if (p < len) {
+      const typename V::reg b0 = V::loadu(b);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) acc[i][0] = V::fmadd(V::bcast(a[i] + p), b0, acc[i][0]);
+      b += W;
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) acc[i][0] = V::add(acc[i][0], odd[i]);
+  }
+};
+
 // The epilogue of a finished panel (act 0-2): the same operations in the same order as
 // nhwc_epilogue, with the bias vectors loaded once. kTail: the last vector is partial (its
 // first rem lanes are channels: masked loads and stores), as the 32-wide panel of a 24-channel
