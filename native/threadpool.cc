@@ -110,8 +110,10 @@ bool ThreadPool::claim(uint32_t gen, int tasks, int* task) {
   }
 }
 
+// The mutex and the notification only when the caller sleeps (seq_cst on both sides: it either
+// sees pending_ reach zero before it sleeps, or this thread sees it asleep).
 void ThreadPool::finish_task() {
-  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
     std::lock_guard<std::mutex> lk(mu_);  // the waiter checks pending_ under mu_: no lost wake-up
     cv_done_.notify_all();
   }
@@ -120,10 +122,17 @@ void ThreadPool::finish_task() {
 void ThreadPool::worker_loop(int id) {
   uint32_t seen = 0;
   for (;;) {
-    auto news = [&] { return stop_.load(std::memory_order_acquire) || generation_of(state_.load(std::memory_order_acquire)) != seen; };
+    // a closed generation is not news: its job is about to change (see publish)
+    auto news = [&] {
+      if (stop_.load()) return true;
+      const uint64_t s = state_.load();
+      return generation_of(s) != seen && (s & 0xffffffffu) != kClosedCounter;
+    };
     if (!spin_until(spin_ns_, news)) {
       std::unique_lock<std::mutex> lk(mu_);
+      sleeping_workers_.fetch_add(1);
       cv_job_.wait(lk, news);
+      sleeping_workers_.fetch_sub(1);
     }
     if (stop_.load()) return;
     seen = generation_of(state_.load(std::memory_order_acquire));
@@ -162,26 +171,30 @@ bool ThreadPool::claim_block(uint32_t gen, int b) {
 // larger count) with this job's count and function, run a task twice and drive pending_ below
 // zero, and run() would then wait forever. Under the closed generation no claim succeeds (its
 // counter is past every count, and as a block mask every block is taken). Returns the open one.
-uint32_t ThreadPool::publish(const std::function<void(int)>& fn, int ntasks, bool per_thread) {
+uint32_t ThreadPool::publish(const std::function<void(int)>& fn, int ntasks, bool per_thread, int pending) {
   const uint32_t closed = generation_of(state_.load()) + 1, gen = closed + 1;
   state_.store(static_cast<uint64_t>(closed) << 32 | kClosedCounter);
-  job_.store(&fn);
-  job_tasks_.store(ntasks);
-  job_per_thread_.store(per_thread);
-  pending_.store(ntasks);
-  {
-    std::lock_guard<std::mutex> lk(mu_);  // a worker about to sleep re-checks state_ under mu_
-    state_.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
+  job_.store(&fn, std::memory_order_relaxed);
+  job_tasks_.store(ntasks, std::memory_order_relaxed);
+  job_per_thread_.store(per_thread, std::memory_order_relaxed);
+  pending_.store(pending, std::memory_order_relaxed);
+  // seq_cst, against the worker's count of sleepers (see worker_loop): it either sees this
+  // generation before it sleeps, or is counted here and woken under mu_
+  state_.store(static_cast<uint64_t>(gen) << 32);
+  if (sleeping_workers_.load() > 0) {
+    { std::lock_guard<std::mutex> lk(mu_); }
+    cv_job_.notify_all();
   }
-  cv_job_.notify_all();
   return gen;
 }
 
 void ThreadPool::wait_done() {
-  auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  auto done = [&] { return pending_.load() == 0; };
   if (!spin_until(spin_ns_, done)) {
     std::unique_lock<std::mutex> lk(mu_);
+    caller_sleeping_.store(true);
     cv_done_.wait(lk, done);
+    caller_sleeping_.store(false);
   }
 }
 
@@ -192,7 +205,7 @@ void ThreadPool::run(int ntasks, const std::function<void(int)>& fn) {
     return;
   }
   std::lock_guard<std::mutex> run_lk(run_mu_);
-  const uint32_t gen = publish(fn, ntasks, false);
+  const uint32_t gen = publish(fn, ntasks, false, ntasks);
   {
     TaskScope scope;
     int t;
@@ -212,11 +225,14 @@ void ThreadPool::run_per_thread(const std::function<void(int)>& fn) {
   // a mask of blocks in the low 31 bits of the job state (the closed generation's counter takes all)
   if (nthreads_ > 31) return run(nthreads_, fn);
   std::lock_guard<std::mutex> run_lk(run_mu_);
-  const uint32_t gen = publish(fn, nthreads_, true);
+  // block 0 is the caller's alone (a worker claims only its own block): no claim, and only the
+  // workers' blocks count as pending
+  const uint32_t gen = publish(fn, nthreads_, true, nthreads_ - 1);
   {
     TaskScope scope;
-    // block 0, then whatever a late (sleeping, descheduled) thread has not claimed yet
-    for (int b = 0; b < nthreads_; ++b)
+    fn(0);
+    // then whatever a late (sleeping, descheduled) thread has not claimed yet
+    for (int b = 1; b < nthreads_; ++b)
       if (claim_block(gen, b)) {
         fn(b);
         finish_task();

@@ -12,14 +12,17 @@ import { loadNativeAddon } from '../src/backend/native/addon.js';
 const skip = loadNativeAddon().addon ? false : 'native addon not loaded';
 const addonModule = fileURLToPath(new URL('../src/backend/native/addon.js', import.meta.url));
 
-for (const threads of [2, 3, 5]) {
-  test(`thread pool: 200k jobs at ${threads} threads, each task exactly once`, { skip }, () => {
+// spin: IMCLS_SPIN_US, the microseconds idle threads spin before they sleep (200 by default; 0
+// sends every worker and every waiting caller to sleep, so each job goes through the wake-ups;
+// 1 puts them on the edge between spinning and sleeping)
+for (const [threads, spin] of [[2, undefined], [3, undefined], [5, undefined], [2, '0'], [3, '1']] as const) {
+  test(`thread pool: 200k jobs at ${threads} threads${spin === undefined ? '' : `, spinning ${spin} us`}, each task exactly once`, { skip }, () => {
     const script = `import(${JSON.stringify(addonModule)}).then((m) => {
       const { addon } = m.loadNativeAddon();
       process.stdout.write(JSON.stringify({ threads: addon.info().threads, ...addon.threadPoolCheck(200000) }));
     });`;
     const r = spawnSync(process.execPath, ['-e', script], {
-      env: { ...process.env, IMCLS_NUM_THREADS: String(threads) },
+      env: { ...process.env, IMCLS_NUM_THREADS: String(threads), ...(spin === undefined ? {} : { IMCLS_SPIN_US: spin }) },
       encoding: 'utf8',
       timeout: 120_000,
     });
