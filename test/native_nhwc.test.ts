@@ -79,6 +79,9 @@ const CASES: ConvCase[] = [
   // input rows of 66 KB: one output row a band
   { name: 'depthwise 3x3, 1032 channels (bands of one row)', n: 1, c: 1032, h: 5, w: 16, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
   { name: 'depthwise 3x3 on a 1x3 map', n: 1, c: 20, h: 1, w: 3, k: 0, kh: 3, kw: 3, pad: [1, 1, 1, 1], depthwise: true, algo: 'depthwise' },
+  // few rows a thread: (row, block of channels) items, blocks ending in a lane tail (70 channels
+  // in blocks of 48 = 3 x 16: 48 + 22), through the general row kernel's pixel and quad paths
+  { name: 'depthwise 5x5 on 3 rows, 70 channels in blocks', n: 1, c: 70, h: 3, w: 12, k: 0, kh: 5, kw: 5, pad: [2, 2, 2, 2], depthwise: true, algo: 'depthwise' },
 ];
 
 const ACTS: ConvActivation[] = ['none', 'relu', 'relu6', 'leaky_relu'];
@@ -208,13 +211,21 @@ test('a channels-last tensor reads back as NCHW through every accessor', { skip:
 // MobileNetV2's inverted residual in one call against its three convs called one by one: the
 // band loop (several bands a thread, the rows two bands share carried over, bands of a single
 // row when one expanded row outgrows the band budget), thread shares across images, stride 2,
-// channel tails, the shortcut.
-interface UnitCase { name: string; n: number; c: number; m: number; k: number; h: number; w: number; stride: number; shortcut: boolean }
+// channel tails, the shortcut; and maps of few rows a thread, whose expanded channels the threads
+// split instead (partial projections summed by the last thread to finish, the project's
+// activation after the sum).
+// split: how 2 threads share the unit.
+interface UnitCase { name: string; n: number; c: number; m: number; k: number; h: number; w: number; stride: number; shortcut: boolean; split: 'rows' | 'channels'; act?: 'relu6' }
 const UNITS: UnitCase[] = [
-  { name: 'stride 1 with the shortcut, 3-row bands', n: 1, c: 24, m: 200, k: 24, h: 17, w: 60, stride: 1, shortcut: true },
-  { name: 'stride 2, odd map, channel tails', n: 1, c: 20, m: 40, k: 20, h: 23, w: 19, stride: 2, shortcut: false },
-  { name: 'two images split between threads mid-image', n: 2, c: 16, m: 96, k: 24, h: 13, w: 30, stride: 1, shortcut: false },
-  { name: 'bands of one row (an expanded row of 272 KB), stride 2', n: 1, c: 32, m: 1700, k: 40, h: 7, w: 40, stride: 2, shortcut: false },
+  { name: 'stride 1 with the shortcut, 3-row bands', n: 1, c: 24, m: 200, k: 24, h: 17, w: 60, stride: 1, shortcut: true, split: 'rows' },
+  { name: 'stride 2, odd map, channel tails', n: 1, c: 20, m: 40, k: 20, h: 23, w: 19, stride: 2, shortcut: false, split: 'rows' },
+  { name: 'two images split between threads mid-image', n: 2, c: 16, m: 96, k: 24, h: 13, w: 30, stride: 1, shortcut: false, split: 'rows' },
+  { name: 'bands of one row (an expanded row of 272 KB), stride 2', n: 2, c: 32, m: 1700, k: 40, h: 7, w: 40, stride: 2, shortcut: false, split: 'rows' },
+  { name: 'channels split, 7x7 with the shortcut, a 40-channel last panel', n: 1, c: 24, m: 360, k: 24, h: 7, w: 7, stride: 1, shortcut: true, split: 'channels' },
+  // 6 output rows, the middle image's 2 shared by the threads (its expanded row 1 by both)
+  { name: 'channels split, three images of 2 rows, stride 2, relu6 after the sum', n: 3, c: 16, m: 256, k: 36, h: 4, w: 6, stride: 2, shortcut: false, act: 'relu6', split: 'channels' },
+  // no halo (a whole image a thread) and 3 panels of 64 go 2 and 1: rows
+  { name: 'a 3-panel unit whose rows split evenly', n: 2, c: 16, m: 192, k: 24, h: 5, w: 6, stride: 1, shortcut: false, split: 'rows' },
 ];
 
 for (const u of UNITS) {
@@ -228,7 +239,7 @@ for (const u of UNITS) {
     const step = (g: Conv2dGeometry, seed: number, act: 'none' | 'relu6') => ({
       g, act, bias: randomArray(g.k, seed + 1), packed: be.convNhwcPackWeights!(g, randomArray(g.k * (g.c / g.groups) * g.kh * g.kw, seed).map((v) => v * 2)),
     });
-    const e = step(ge, 10, 'relu6'), d = step(gd, 20, 'relu6'), p = step(gp, 30, 'none');
+    const e = step(ge, 10, 'relu6'), d = step(gd, 20, 'relu6'), p = step(gp, 30, u.act ?? 'none');
     const x = randomArray(u.n * u.h * u.w * u.c, 5);
     const mid = new Float32Array(u.n * u.h * u.w * u.m), dw = new Float32Array(u.n * oh * ow * u.m);
     const want = new Float32Array(u.n * oh * ow * u.k);
@@ -237,8 +248,12 @@ for (const u of UNITS) {
     be.convNhwcForward!(gp, dw, p.packed, p.bias, want, p.act, 0, u.shortcut ? x : null);
     const y = new Float32Array(want.length).fill(Number.NaN);
     be.invertedResidualNhwc!(e, d, p, x, u.shortcut ? x : null, y);
+    const addon = loadNativeAddon().addon!;
+    const split = addon['invertedResidualNhwcSplit']!(ge, gd, gp);
+    if (addon['info']!().threads === 2) assert.equal(split, u.split, 'the split this case is written for');
     const err = relError(y, want);
-    assert.ok(err < 1e-6, `rel error ${err}`);
+    // split channels sum the projection in another order: rounding differs
+    assert.ok(err < (split === 'channels' ? 1e-5 : 1e-6), `rel error ${err}`);
     assert.ok(Math.max(...Array.from(want, Math.abs)) > 0.1, 'the output is not all ~0');
   });
 }
@@ -260,7 +275,8 @@ test('inverted residual unit in one call refuses geometries that do not chain', 
 });
 
 // Whole models: the channels-last path (ResNet, its vd avgpool shortcut, MobileNetV2's depthwise
-// blocks; at 112² its four units at 56² and 28² run as one call each) against the same model kept
+// blocks; at 112² its four units at 56² and 28² run as one call each, and so do the four at 4²,
+// 8 rows in the batch of 2) against the same model kept
 // NCHW. Their residual joins write over dead shortcuts (Tensor.consumable): some must, and the
 // model's input must come through untouched.
 for (const [name, size] of [['ResNet18', 64], ['ResNet50_vd', 64], ['MobileNetV2_x0_5', 64], ['MobileNetV2', 112]] as const) {
@@ -292,7 +308,7 @@ for (const [name, size] of [['ResNet18', 64], ['ResNet50_vd', 64], ['MobileNetV2
       if (unit !== undefined) be.invertedResidualNhwc = unit;
     }
     assert.ok(inPlace > 0, 'no residual join wrote over its shortcut');
-    if (name === 'MobileNetV2') assert.equal(fusedUnits, 4, 'the units at 56² and 28² ran as one call each');
+    if (name === 'MobileNetV2') assert.equal(fusedUnits, 8, 'the units at 56², 28² and 4² ran as one call each');
     assert.deepEqual(x.dataSync(), parityInput([2, 3, size, size]).dataSync(), 'the input is untouched');
     assert.deepEqual(noGrad(() => model.forward(x)).dataSync(), nhwc, 'a second forward of the same input agrees');
     const prev = setChannelsLastInference(false);

@@ -40,11 +40,12 @@ struct TileArgs {
 };
 using TileKernel = void (*)(const TileArgs&);
 
-// Output rows [oy0, oy1) of one image of a depthwise convolution (channel multiplier 1), every
-// channel.
+// Output rows [oy0, oy1) of one image of a depthwise convolution (channel multiplier 1), channels
+// [c0, c1) (a whole number of vectors from c0, which is a multiple of the vector width).
 struct DepthwiseArgs {
   const float* x;    // the image, [h][w][c] (no border: taps outside are skipped)
-  int64_t h, w, c;
+  int64_t h, w, c;   // c: the channels of a pixel of x, y, and a tap of the weights
+  int64_t c0, c1;
   int64_t kh, kw, sh, sw, pt, pl, dh, dw;
   int64_t oy, ow;    // the row (set by the kernel) and the output width
   const float* w_packed;  // [kh * kw][c]
@@ -128,10 +129,14 @@ void nhwc_depthwise_forward(const ConvGeom& g, const float* x, const float* pack
                             EpilogueAct act, float alpha, float* y);
 
 // MobileNetV2's inverted residual unit (nhwc_inverted_residual.cc): expand 1x1 -> depthwise ->
-// project 1x1 (+ residual) in one pass of bands of output rows, the expanded rows kept in cache.
+// project 1x1 (+ residual) in one pass of bands of output rows, the expanded rows kept in cache
+// (or, on few rows a thread, each thread's share of the expanded channels through all three).
 // The geometries must chain (nhwc_inverted_residual_geometry); the weights are packed as the
 // three convs' own; y must not overlap x or the residual.
 bool nhwc_inverted_residual_geometry(const ConvGeom& expand, const ConvGeom& dw, const ConvGeom& project);
+// Whether `threads` threads split the unit's expanded channels rather than its output rows (dw:
+// the depthwise conv's geometry).
+bool nhwc_inverted_residual_splits_channels(const ConvGeom& dw, int64_t threads);
 void nhwc_inverted_residual_forward(const ConvGeom& expand, const ConvGeom& dw, const ConvGeom& project, const float* x,
                                     const float* packed_e, const float* bias_e, EpilogueAct act_e, const float* packed_d,
                                     const float* bias_d, EpilogueAct act_d, const float* packed_p, const float* bias_p,

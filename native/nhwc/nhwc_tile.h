@@ -247,10 +247,10 @@ inline void nhwc_depthwise_pixel(const DepthwiseArgs& d, int64_t ox) {
     }
   }
   float* yo = d.y + ox * c;
-  int64_t cv = 0;
+  int64_t cv = d.c0;
   auto block = [&](auto nvec) {
     constexpr int N = decltype(nvec)::value;
-    for (; cv + N * W <= c; cv += N * W) {
+    for (; cv + N * W <= d.c1; cv += N * W) {
       typename V::reg acc[N];
 #pragma GCC unroll 4
       for (int j = 0; j < N; ++j) acc[j] = V::zero();
@@ -270,13 +270,13 @@ inline void nhwc_depthwise_pixel(const DepthwiseArgs& d, int64_t ox) {
   block(std::integral_constant<int, 2>{});
   block(std::integral_constant<int, 1>{});
   const int64_t vec_end = cv;
-  for (; cv < c; ++cv) {
+  for (; cv < d.c1; ++cv) {
     float acc = 0.f;
     for (int t = 0; t < taps; ++t) acc += d.x[xo[t] + cv] * d.w_packed[wo[t] + cv];
     yo[cv] = nhwc_epilogue_scalar(acc, d.bias != nullptr ? d.bias + cv : nullptr, nullptr, d.act, d.alpha);
   }
   if (d.act == 3)
-    for (int64_t j = 0; j < vec_end; ++j) yo[j] = nhwc_epilogue_scalar(yo[j], d.bias != nullptr ? d.bias + j : nullptr, nullptr, 3, d.alpha);
+    for (int64_t j = d.c0; j < vec_end; ++j) yo[j] = nhwc_epilogue_scalar(yo[j], d.bias != nullptr ? d.bias + j : nullptr, nullptr, 3, d.alpha);
 }
 
 // Depthwise, 4 neighbouring output pixels whose windows are inside the image: the same sums,
@@ -291,10 +291,10 @@ inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_
   const float* xp[P];
   for (int p = 0; p < P; ++p) xp[p] = d.x + ((d.oy * d.sh - d.pt) * d.w + (ox + p) * d.sw - d.pl) * c;
   float* yo = d.y + ox * c;
-  int64_t cv = 0;
+  int64_t cv = d.c0;
   auto block = [&](auto nvec) {
     constexpr int N = decltype(nvec)::value;
-    for (; cv + N * W <= c; cv += N * W) {
+    for (; cv + N * W <= d.c1; cv += N * W) {
       typename V::reg acc[P][N];
 #pragma GCC unroll 4
       for (int p = 0; p < P; ++p)
@@ -327,13 +327,13 @@ inline void nhwc_depthwise_quad(const DepthwiseArgs& d, int64_t ox, const int64_
   const int64_t vec_end = cv;
   for (int p = 0; p < P; ++p) {
     float* y = yo + p * c;
-    for (int64_t ch = cv; ch < c; ++ch) {
+    for (int64_t ch = cv; ch < d.c1; ++ch) {
       float acc = 0.f;
       for (int t = 0; t < taps; ++t) acc += xp[p][rel[t] + ch] * d.w_packed[t * c + ch];
       y[ch] = nhwc_epilogue_scalar(acc, d.bias != nullptr ? d.bias + ch : nullptr, nullptr, d.act, d.alpha);
     }
     if (d.act == 3)
-      for (int64_t j = 0; j < vec_end; ++j) y[j] = nhwc_epilogue_scalar(y[j], d.bias != nullptr ? d.bias + j : nullptr, nullptr, 3, d.alpha);
+      for (int64_t j = d.c0; j < vec_end; ++j) y[j] = nhwc_epilogue_scalar(y[j], d.bias != nullptr ? d.bias + j : nullptr, nullptr, 3, d.alpha);
   }
 }
 
@@ -430,13 +430,14 @@ void nhwc_depthwise3x3_rows(DepthwiseArgs d, int64_t oy0, int64_t oy1) {
   const int64_t band = std::max<int64_t>(1, (kDepthwiseBandBytes / std::max<int64_t>(1, in_row) - 2) / S);
   for (int64_t r0 = oy0; r0 < oy1; r0 += band) {
     const int64_t r1 = std::min(oy1, r0 + band);
-    int64_t cv = 0;
-    for (; cv + W <= c; cv += W) vec(std::false_type{}, cv, W, r0, r1);
-    if (cv < c) vec(std::true_type{}, cv, static_cast<int>(c - cv), r0, r1);
+    int64_t cv = d.c0;
+    for (; cv + W <= d.c1; cv += W) vec(std::false_type{}, cv, W, r0, r1);
+    if (cv < d.c1) vec(std::true_type{}, cv, static_cast<int>(d.c1 - cv), r0, r1);
   }
   if (d.act == 3)
-    for (int64_t j = 0; j < (oy1 - oy0) * d.ow * c; ++j)
-      y0[j] = nhwc_epilogue_scalar(y0[j], d.bias != nullptr ? d.bias + j % c : nullptr, nullptr, 3, d.alpha);
+    for (int64_t px = 0; px < (oy1 - oy0) * d.ow; ++px)
+      for (int64_t ch = d.c0; ch < d.c1; ++ch)
+        y0[px * c + ch] = nhwc_epilogue_scalar(y0[px * c + ch], d.bias != nullptr ? d.bias + ch : nullptr, nullptr, 3, d.alpha);
 }
 
 // One output row, border pixels one by one, the interior 4 at a time (the last 4 overlapping

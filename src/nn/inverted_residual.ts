@@ -17,11 +17,15 @@ export interface ConvBnPair {
   readonly bn: BatchNorm2d;
 }
 
-// Expanded maps smaller than this (per image) stay in L2 between the layers anyway, and a
-// thread's share of a 7×7 map is too few rows to share its halo rows: there the three separate
-// calls were as fast (MobileNetV2 batch 1, fused from 256 KB on: 2.36-2.39 ms; from 0: 2.46;
-// from 512 KB, which leaves out the 14×14 units: 2.44; never: 2.62).
+// Expanded maps smaller than this (per image) stay in L2 between the layers anyway, and bands
+// of rows over a few rows a thread recompute their halo rows: there the three separate calls
+// were as fast (MobileNetV2 batch 1, fused in bands from 256 KB on: 2.36-2.39 ms; from 0: 2.46;
+// from 512 KB, which leaves out the 14×14 units: 2.44; never: 2.62). Maps of at most
+// FEW_ROWS rows in all go to the kernel anyway: under 4 rows a thread it splits the expanded
+// channels over the threads instead of the rows (no halo), and one call replaces three short
+// ones (MobileNetV2 batch 1, 2 threads, its three stride-1 units at 7×7: 3% faster in alternating blocks).
 const MIN_EXPANDED_BYTES = 256 * 1024;
+const FEW_ROWS = 8;
 
 /**
  * The unit's output (channels-last) through the fused kernel, or null where it does not apply:
@@ -35,7 +39,7 @@ export function invertedResidualInference(expand: ConvBnPair, dwise: ConvBnPair,
   const ge = conv2dGeometry(x.shape, expand.conv.weight.shape, expand.conv.convOptions());
   const gd = conv2dGeometry([ge.n, ge.k, ge.oh, ge.ow], dwise.conv.weight.shape, dwise.conv.convOptions());
   const gp = conv2dGeometry([gd.n, gd.k, gd.oh, gd.ow], project.conv.weight.shape, project.conv.convOptions());
-  if (ge.h * ge.w * ge.k * 4 < MIN_EXPANDED_BYTES) return null;
+  if (ge.h * ge.w * ge.k * 4 < MIN_EXPANDED_BYTES && gd.n * gd.oh > FEW_ROWS) return null;
   const acts = [expand.bn.act ?? 'none', dwise.bn.act ?? 'none', project.bn.act ?? 'none'];
   if (!acts.every((a) => a === 'none' || a === 'relu' || a === 'relu6')) return null;
   const shape = [gp.n, gp.k, gp.oh, gp.ow];
