@@ -408,7 +408,9 @@ void nhwc_depthwise3x3_rows(DepthwiseArgs d, int64_t oy0, int64_t oy1) {
   const int64_t lo = std::min(d.ow, (d.pl + S - 1) / S);
   const int64_t last = d.w - 3 + d.pl;  // largest ox * S allowed
   const int64_t hi = last < 0 ? lo : std::max(lo, std::min(d.ow, last / S + 1));
-  auto vec = [&](auto tail, int64_t cv, int n, int64_t r0, int64_t r1) {
+  // not inlined into the band loop: inlined there, the 9 weight vectors went to the stack
+  // (14x14x576 0.035 -> 0.041-0.058 ms, with the channel range of the loop below)
+  auto vec = [&](auto tail, int64_t cv, int n, int64_t r0, int64_t r1) __attribute__((noinline)) {
     constexpr bool T = decltype(tail)::value;
     typename V::reg wk[9];
     for (int t = 0; t < 9; ++t) wk[t] = T ? V::loadn(d.w_packed + t * c + cv, n) : V::loadu(d.w_packed + t * c + cv);
@@ -426,13 +428,13 @@ void nhwc_depthwise3x3_rows(DepthwiseArgs d, int64_t oy0, int64_t oy1) {
       for (; ox < d.ow; ++ox) nhwc_dw3x3_run<V, S, 1, true, T>(d, wk, ky0, ky1, ox, cv, n);
     }
   };
-  const int64_t in_row = d.w * c * static_cast<int64_t>(sizeof(float));
+  const int64_t in_row = d.w * c * static_cast<int64_t>(sizeof(float)), c0 = d.c0, c1 = d.c1;
   const int64_t band = std::max<int64_t>(1, (kDepthwiseBandBytes / std::max<int64_t>(1, in_row) - 2) / S);
   for (int64_t r0 = oy0; r0 < oy1; r0 += band) {
     const int64_t r1 = std::min(oy1, r0 + band);
-    int64_t cv = d.c0;
-    for (; cv + W <= d.c1; cv += W) vec(std::false_type{}, cv, W, r0, r1);
-    if (cv < d.c1) vec(std::true_type{}, cv, static_cast<int>(d.c1 - cv), r0, r1);
+    int64_t cv = c0;
+    for (; cv + W <= c1; cv += W) vec(std::false_type{}, cv, W, r0, r1);
+    if (cv < c1) vec(std::true_type{}, cv, static_cast<int>(c1 - cv), r0, r1);
   }
   if (d.act == 3)
     for (int64_t px = 0; px < (oy1 - oy0) * d.ow; ++px)
