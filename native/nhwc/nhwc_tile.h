@@ -408,8 +408,9 @@ void nhwc_depthwise3x3_rows(DepthwiseArgs d, int64_t oy0, int64_t oy1) {
   const int64_t lo = std::min(d.ow, (d.pl + S - 1) / S);
   const int64_t last = d.w - 3 + d.pl;  // largest ox * S allowed
   const int64_t hi = last < 0 ? lo : std::max(lo, std::min(d.ow, last / S + 1));
-  // not inlined into the band loop: inlined there, the 9 weight vectors went to the stack
-  // (14x14x576 0.035 -> 0.041-0.058 ms, with the channel range of the loop below)
+  // a function of its own, not inlined into the band loop below (the channel range there made
+  // the compiler inline it; against the build before, in-process: 14x14x576 39.4 -> 37.2 us
+  // with it kept apart, where separate runs had shown the inlined one up to 40% slower)
   auto vec = [&](auto tail, int64_t cv, int n, int64_t r0, int64_t r1) __attribute__((noinline)) {
     constexpr bool T = decltype(tail)::value;
     typename V::reg wk[9];
