@@ -41,7 +41,7 @@ struct TileArgs {
 using TileKernel = void (*)(const TileArgs&);
 
 // Output rows [oy0, oy1) of one image of a depthwise convolution (channel multiplier 1), channels
-// [c0, c1) (a whole number of vectors from c0, which is a multiple of the vector width).
+// [c0, c1) (c0 a multiple of the vector width; c1 may end inside a vector, the layer's last).
 struct DepthwiseArgs {
   const float* x;    // the image, [h][w][c] (no border: taps outside are skipped)
   int64_t h, w, c;   // c: the channels of a pixel of x, y, and a tap of the weights
