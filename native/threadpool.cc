@@ -241,6 +241,8 @@ void ThreadPool::run_per_thread(const std::function<void(int)>& fn) {
   wait_done();
 }
 
+int parallel_threads() { return ThreadPool::inside_task() ? 1 : ThreadPool::instance().size(); }
+
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   ThreadPool& pool = ThreadPool::instance();

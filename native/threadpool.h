@@ -77,4 +77,8 @@ class ThreadPool {
 // (ThreadPool::run_per_thread): the same n split the same way lands on the same cores.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
+// The threads a parallel_for called here shares its work among: the pool's size, or 1 inside a
+// pool task (where it runs inline).
+int parallel_threads();
+
 }  // namespace imcls

@@ -6,6 +6,8 @@
 
 namespace imcls {
 
+inline int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
+
 struct ConvGeom {
   int64_t n, c, h, w, k, kh, kw, sh, sw, pt, pb, pl, pr, dh, dw, groups, oh, ow;
   int64_t cg() const { return c / groups; }

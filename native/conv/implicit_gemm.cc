@@ -33,7 +33,6 @@ using gemm_detail::TileEpilogue;
 namespace {
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
-int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
 
 // Per-thread B block and C staging block (see aligned_buffer.h).
 thread_local AlignedBuffer tl_bblock, tl_cblock;

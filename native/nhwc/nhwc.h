@@ -56,6 +56,20 @@ struct DepthwiseArgs {
 };
 using DepthwiseKernel = void (*)(const DepthwiseArgs&, int64_t oy0, int64_t oy1);
 
+// The arguments of depthwise conv g over all its channels (x and y are set per image).
+inline DepthwiseArgs depthwise_args(const ConvGeom& g, const float* packed, const float* bias, EpilogueAct act,
+                                    float alpha) {
+  DepthwiseArgs a{};
+  a.h = g.h; a.w = g.w; a.c = g.c; a.c0 = 0; a.c1 = g.c;
+  a.kh = g.kh; a.kw = g.kw; a.sh = g.sh; a.sw = g.sw; a.pt = g.pt; a.pl = g.pl; a.dh = g.dh; a.dw = g.dw;
+  a.ow = g.ow;
+  a.w_packed = packed;
+  a.bias = bias;
+  a.act = static_cast<int>(act);
+  a.alpha = alpha;
+  return a;
+}
+
 // Winograd F(m x m, 3 x 3) (nhwc_winograd.cc), one tile at a time, every channel.
 // Input: the tile's alpha x alpha window (alpha = m + 2), V[xi] = (B^T d B)[xi] per channel.
 struct WinogradInArgs {

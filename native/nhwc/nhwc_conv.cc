@@ -35,7 +35,6 @@ namespace {
 
 using nhwc_detail::KernelSet;
 
-int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
 
 // The input with its zero border, [n][hp][wp][c]: every tap of every output pixel is in bounds.
 struct Bordered {
@@ -270,7 +269,7 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
   // is read once per thread).
   std::vector<int64_t> start(static_cast<size_t>(panels) + 1, 0);  // weight before panel q
   for (int64_t q = 0; q < panels; ++q) start[q + 1] = start[q] + panel_row(K, g, q) / K.width * np;
-  const int64_t T = ThreadPool::inside_task() ? 1 : ThreadPool::instance().size();
+  const int64_t T = parallel_threads();
   // a weight position as (panel, first pixel at or after it)
   auto locate = [&](int64_t pos, int64_t* q, int64_t* p) {
     *q = std::upper_bound(start.begin(), start.end(), pos) - start.begin() - 1;
@@ -323,19 +322,12 @@ void nhwc_depthwise_forward(const ConvGeom& g, const float* x, const float* pack
   // Few rows a thread (a 7x7 map: 7 rows over 2 threads went 4 and 3, and the layer ran no
   // faster than on one): the work is (row, block of channels) items, row-major, so a thread's
   // share is still mostly whole rows, the pixels the layer before wrote on its core.
-  const int64_t T = ThreadPool::inside_task() ? 1 : ThreadPool::instance().size();
+  const int64_t T = parallel_threads();
   const int64_t vectors = ceil_div(g.c, K.width);
   const int64_t blocks = rows >= 4 * T ? 1 : std::min(vectors, ceil_div(4 * T, rows));
   const int64_t block_c = ceil_div(vectors, blocks) * K.width, nb = ceil_div(g.c, block_c);
   parallel_for(rows * nb, nb == 1 ? grain : 1, [&](int64_t i0, int64_t i1) {
-    nhwc_detail::DepthwiseArgs a{};
-    a.h = g.h; a.w = g.w; a.c = g.c;
-    a.kh = g.kh; a.kw = g.kw; a.sh = g.sh; a.sw = g.sw; a.pt = g.pt; a.pl = g.pl; a.dh = g.dh; a.dw = g.dw;
-    a.ow = g.ow;
-    a.w_packed = packed;
-    a.bias = bias;
-    a.act = static_cast<int>(act);
-    a.alpha = alpha;
+    nhwc_detail::DepthwiseArgs a = nhwc_detail::depthwise_args(g, packed, bias, act, alpha);
     // rows whose every block is in the range run together (a kernel runs a channel vector down them)
     for (int64_t i = i0; i < i1;) {
       const int64_t r = i / nb, b0 = i % nb, b1 = std::min(nb, i1 - r * nb), img = r / g.oh;

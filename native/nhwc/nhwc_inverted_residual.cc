@@ -43,7 +43,6 @@ ConvGeom pointwise_rows(const ConvGeom& g, int64_t rows, int64_t cols) {
   return s;
 }
 
-int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
 
 thread_local AlignedBuffer tl_partials;
 
@@ -107,13 +106,9 @@ void channel_split_unit(const ConvGeom& ge, const ConvGeom& gd, const ConvGeom& 
       float* E = E0 + b * in_px * m;  // channels [c0, c1) of thread b's copy
       float* D = D0 + b * out_px * m;
       pointwise_panels(K, in_px, x, ge.c, packed_e, ge.c, m, q0, q1, 0, ge.c, bias_e, nullptr, act_e, E, m);
-      nhwc_detail::DepthwiseArgs a{};
-      a.h = gd.h; a.w = gd.w; a.c = m; a.c0 = c0; a.c1 = c1;
-      a.kh = gd.kh; a.kw = gd.kw; a.sh = gd.sh; a.sw = gd.sw; a.pt = gd.pt; a.pl = gd.pl; a.dh = gd.dh; a.dw = gd.dw;
-      a.ow = gd.ow;
-      a.w_packed = packed_d;
-      a.bias = bias_d;
-      a.act = static_cast<int>(act_d);
+      nhwc_detail::DepthwiseArgs a = nhwc_detail::depthwise_args(gd, packed_d, bias_d, act_d, 0.f);
+      a.c0 = c0;
+      a.c1 = c1;
       for (int64_t img = 0; img < gd.n; ++img) {
         a.x = E + img * gd.h * gd.w * m;
         a.y = D + img * gd.oh * gd.ow * m;
@@ -123,15 +118,15 @@ void channel_split_unit(const ConvGeom& ge, const ConvGeom& gd, const ConvGeom& 
       pointwise_panels(K, out_px, D, m, packed_p, m, k, 0, ceil_div(k, pw), c0, c1 - c0, first ? bias_p : nullptr,
                        first ? residual : nullptr, B == 1 ? act_p : EpilogueAct::none, first ? y : P + (b - 1) * out_px * k, k);
       if (finished.fetch_add(1, std::memory_order_acq_rel) != B - 1) continue;
+      if (B == 1) continue;  // y is finished (the activation in its epilogue)
       const int64_t total = out_px * k;
-      for (int64_t o = 1; o < B; ++o) {
-        const float* po = P + (o - 1) * total;
-        for (int64_t i = 0; i < total; ++i) y[i] += po[i];
+      for (int64_t i = 0; i < total; ++i) {
+        float v = y[i];
+        for (int64_t o = 1; o < B; ++o) v += P[(o - 1) * total + i];
+        if (act_p != EpilogueAct::none) v = v < 0.f ? 0.f : v;
+        if (act_p == EpilogueAct::relu6) v = 6.f < v ? 6.f : v;
+        y[i] = v;
       }
-      if (B > 1 && act_p == EpilogueAct::relu)
-        for (int64_t i = 0; i < total; ++i) y[i] = y[i] < 0.f ? 0.f : y[i];
-      if (B > 1 && act_p == EpilogueAct::relu6)
-        for (int64_t i = 0; i < total; ++i) y[i] = y[i] < 0.f ? 0.f : (6.f < y[i] ? 6.f : y[i]);
     }
   });
 }
@@ -162,7 +157,7 @@ void nhwc_inverted_residual_forward(const ConvGeom& ge, const ConvGeom& gd, cons
   const nhwc_detail::KernelSet& K = nhwc_detail::active_kernels();
   const int64_t h = gd.h, w = gd.w, m = gd.c, oh = gd.oh, ow = gd.ow, k = gp.k;
   if (gd.n * oh * ow == 0) return;
-  const int64_t threads = ThreadPool::inside_task() ? 1 : ThreadPool::instance().size();
+  const int64_t threads = parallel_threads();
   if (nhwc_inverted_residual_splits_channels(gd, threads))
     return channel_split_unit(ge, gd, gp, threads, x, packed_e, bias_e, act_e, packed_d, bias_d, act_d, packed_p, bias_p,
                               act_p, residual, y);
@@ -176,14 +171,8 @@ void nhwc_inverted_residual_forward(const ConvGeom& ge, const ConvGeom& gd, cons
   parallel_for(gd.n * oh, 1, [&](int64_t r0, int64_t r1) {
     float* E = tl_expanded.get((std::min(band, r1 - r0) - 1) * gd.sh * in_row + window * in_row);
     float* D = tl_depthwise.get(std::min(band, r1 - r0) * out_row);
-    nhwc_detail::DepthwiseArgs a{};
-    a.w = w; a.c = m; a.c0 = 0; a.c1 = m;
-    a.kh = gd.kh; a.kw = gd.kw; a.sh = gd.sh; a.sw = gd.sw; a.pl = gd.pl; a.dh = gd.dh; a.dw = gd.dw;
-    a.ow = ow;
-    a.w_packed = packed_d;
-    a.bias = bias_d;
-    a.act = static_cast<int>(act_d);
-    a.alpha = 0.f;
+    // h and pt per band below: the band's expanded rows are the image the kernel sees
+    nhwc_detail::DepthwiseArgs a = nhwc_detail::depthwise_args(gd, packed_d, bias_d, act_d, 0.f);
     int64_t img = -1, e0 = 0, e1 = 0;  // E holds expanded rows [e0, e1) of image img
     for (int64_t r = r0; r < r1;) {
       const int64_t im = r / oh, oy0 = r % oh, oy1 = std::min(oh, oy0 + std::min(band, r1 - r));

@@ -27,7 +27,6 @@ namespace {
 
 using nhwc_detail::KernelSet;
 
-int64_t ceil_div(int64_t x, int64_t d) { return (x + d - 1) / d; }
 
 // Transformed weights larger than this would be streamed from memory for every block of tiles.
 constexpr int64_t kMaxTransformedWeights = 5 * 1024 * 1024;
@@ -119,7 +118,7 @@ void nhwc_winograd_forward(const ConvGeom& g, const float* x, const float* packe
   if (tiles == 0) return;
   const ConvGeom pg = plane_geom(g);
   const int64_t plane_packed = nhwc_conv_packed_size(pg), pw = nhwc_detail::panel_width(K), panels = ceil_div(g.k, pw);
-  const int64_t T = ThreadPool::inside_task() ? 1 : ThreadPool::instance().size();
+  const int64_t T = parallel_threads();
   auto tile_origin = [&](int64_t t, int64_t& img, int64_t& oy, int64_t& ox) {
     img = t / (th * tw);
     oy = (t / tw) % th * m;
