@@ -124,8 +124,10 @@ const KernelSet* baseline_kernels();
 // Dense convolutions (groups 1): weights OIHW -> output-channel panels of depth rows.
 int64_t nhwc_conv_packed_size(const ConvGeom& g);
 void nhwc_conv_pack(const ConvGeom& g, const float* w, float* packed);
+// y_in_cache: y is a scratch its caller keeps in cache (a fused kernel's band), so its lines are
+// not fetched ahead of the stores.
 void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, const float* bias, EpilogueAct act,
-                       float alpha, const float* residual, float* y);
+                       float alpha, const float* residual, float* y, bool y_in_cache = false);
 
 // Winograd F(m x m, 3 x 3) for 3x3 stride-1 dense convolutions whose transformed weights stay
 // cache-sized: m (4 or 2), or 0 for the direct kernels. Depends only on the channels and the

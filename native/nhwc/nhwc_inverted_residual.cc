@@ -184,7 +184,8 @@ void nhwc_inverted_residual_forward(const ConvGeom& ge, const ConvGeom& gd, cons
       }
       if (a1 > a0 + have) {
         const ConvGeom s = pointwise_rows(ge, a1 - a0 - have, w);
-        nhwc_conv_forward(s, x + ((im * h) + a0 + have) * w * ge.c, packed_e, bias_e, act_e, 0.f, nullptr, E + have * in_row);
+        nhwc_conv_forward(s, x + ((im * h) + a0 + have) * w * ge.c, packed_e, bias_e, act_e, 0.f, nullptr, E + have * in_row,
+                          true);
       }
       img = im, e0 = a0, e1 = a1;
       // E as an image of rows [a0, a1): outside them, the padding's zeros (every row of the
