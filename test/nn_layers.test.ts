@@ -12,6 +12,7 @@ import { AvgPool2d, GlobalAvgPool2d, MaxPool2d } from '../src/nn/pool.js';
 import { manualSeed } from '../src/nn/random.js';
 import { mean as meanOp, sum } from '../src/tensor/ops/index.js';
 import { noGrad } from '../src/tensor/grad_mode.js';
+import { bufferPoolStats, clearBufferPool } from '../src/tensor/buffer_pool.js';
 import { tensor, type Tensor } from '../src/tensor/tensor.js';
 import { randomArray } from './helpers/random.js';
 
@@ -147,6 +148,22 @@ test('Linear: weight [in, out], y = x·W + b, flattens [N, C, H, W]', () => {
   assert.equal(noBias.bias, null);
   // default init is Xavier uniform ±sqrt(6/6) = ±1
   for (const v of noBias.weight.values) assert.ok(Math.abs(v) <= 1);
+});
+
+test('Linear on [N, C, H, W]: off the tape the flattened copy goes back to the pool; on the tape it stays for the weight gradient', () => {
+  const fc = new Linear({ inFeatures: 300, outFeatures: 2, weightName: 'fc_weights', biasName: null });
+  fc.weight.values.set(randomArray(600, 11));
+  const x = tensor(randomArray(600, 12), [2, 3, 10, 10]); // needs no gradient itself
+  clearBufferPool();
+  const y = noGrad(() => fc.forward(x));
+  // the [2, 300] copy is pooled again (the output, 4 floats, is not a pooled size)
+  assert.equal(bufferPoolStats().pooledBytes >= 600 * 4, true, `pooled ${bufferPoolStats().pooledBytes} bytes`);
+  // training: the copy is the saved input of the weight gradient, dW = x2^T · dy
+  const out = fc.forward(x);
+  close(out.values, y.values);
+  sum(out).backward();
+  const xv = x.values;
+  for (const [i, o] of [[0, 0], [299, 1], [150, 0]] as const) close([fc.weight.grad!.values[i * 2 + o]!], [xv[i]! + xv[300 + i]!]);
 });
 
 test('pools: Paddle stride default 1, truncating sizes, global average', () => {

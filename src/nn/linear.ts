@@ -44,6 +44,10 @@ export class Linear extends Module {
     if (x2.shape[1] !== this.inFeatures) {
       throw new RangeError(`Linear ${this.weight.name}: expected ${this.inFeatures} input features, got input [${x.shape.join(', ')}]`);
     }
-    return linear(x2, this.weight, this.bias);
+    const y = linear(x2, this.weight, this.bias);
+    // off the tape (nothing recorded keeps it for a backward) the flattened copy is dead: back to
+    // the pool, not a fresh buffer every call
+    if (x2 !== x && !y.requiresGrad) x2.free();
+    return y;
   }
 }
