@@ -248,9 +248,9 @@ void nhwc_conv_forward(const ConvGeom& g, const float* x, const float* packed, c
         const int64_t rows = std::min(mr, p1 - p);
         // The next tile's output rows and shortcut are whole contiguous rows (all panels): fetch
         // them while this tile computes (cold lines there stalled the small-depth layers). Not
-        // into a scratch already in cache: there the prefetches were pure overhead, a prefetch
-        // a line at a tile of depth 16 (MobileNetV2 batch 1, fused units' expand steps without
-        // them: 2.7% faster in alternating in-process blocks).
+        // the lines of a scratch already in cache: one prefetch per output line was pure
+        // overhead next to a tile of depth 16 (MobileNetV2 batch 1, its fused units' expand
+        // steps without them: 2.7% faster in alternating in-process blocks).
         const int64_t pn = p + rows, nn = std::min(mr, p1 - pn) * g.k;
         if (!y_in_cache || residual != nullptr)
           for (int64_t o = 0; o < nn; o += 16) {
