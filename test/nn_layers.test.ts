@@ -156,7 +156,7 @@ test('Linear on [N, C, H, W]: off the tape the flattened copy goes back to the p
   const x = tensor(randomArray(600, 12), [2, 3, 10, 10]); // needs no gradient itself
   clearBufferPool();
   const y = noGrad(() => fc.forward(x));
-  // the [2, 300] copy is pooled again (the output, 4 floats, is not a pooled size)
+  // the [2, 300] copy is pooled again (the pool was empty, and y is still held)
   assert.equal(bufferPoolStats().pooledBytes >= 600 * 4, true, `pooled ${bufferPoolStats().pooledBytes} bytes`);
   // training: the copy is the saved input of the weight gradient, dW = x2^T · dy
   const out = fc.forward(x);

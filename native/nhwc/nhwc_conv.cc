@@ -35,7 +35,6 @@ namespace {
 
 using nhwc_detail::KernelSet;
 
-
 // The input with its zero border, [n][hp][wp][c]: every tap of every output pixel is in bounds.
 struct Bordered {
   const float* data;

@@ -32,7 +32,9 @@ namespace {
 // 512 KB 2.39).
 constexpr int64_t kExpandedBandBytes = 256 * 1024;
 
-thread_local AlignedBuffer tl_expanded, tl_depthwise;
+// the expanded and depthwise rows of a band (or of a thread's channels), and the channel split's
+// partial projections
+thread_local AlignedBuffer tl_expanded, tl_depthwise, tl_partials;
 
 // g with n = 1 and rows x cols pixels in and out (a 1x1 stride-1 conv over a run of rows).
 ConvGeom pointwise_rows(const ConvGeom& g, int64_t rows, int64_t cols) {
@@ -42,9 +44,6 @@ ConvGeom pointwise_rows(const ConvGeom& g, int64_t rows, int64_t cols) {
   s.w = s.ow = cols;
   return s;
 }
-
-
-thread_local AlignedBuffer tl_partials;
 
 // Output-channel panels [q0, q1) of a 1x1 conv (packed as nhwc_conv_pack packs it, `depth`
 // input channels) over pixels [0, np), from depth row k0 on for len rows: pixel p's inputs are

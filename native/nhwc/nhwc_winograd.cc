@@ -27,7 +27,6 @@ namespace {
 
 using nhwc_detail::KernelSet;
 
-
 // Transformed weights larger than this would be streamed from memory for every block of tiles.
 constexpr int64_t kMaxTransformedWeights = 5 * 1024 * 1024;
 // V and M of one block: half of a 1 MB L2, the rest for the weight panel and the output rows.
